@@ -1,0 +1,99 @@
+// The C API: sessions.
+#include <string_view>
+
+#include "api_support.hpp"
+#include "embedded.hpp"
+#include "imfs/imfs.h"
+
+using imfs::client::finish;
+using imfs::client::on_session;
+namespace core = imfs::core;
+
+namespace {
+
+core::Result<int> open_embedded(const char* label, const imfs_session_options* opts) {
+    core::SessionSpec spec = IMFS_TRY(imfs::client::embedded_policy(label ? label : ""));
+    if (opts && opts->readonly) spec.writeable = false;
+    std::shared_ptr<core::FileSystem> fs = imfs::client::embedded_fs();
+    std::unique_ptr<core::Session> session = IMFS_TRY(fs->open_session(spec));
+    auto handle = std::make_shared<imfs::client::EmbeddedSession>(fs, std::move(session));
+    if (opts && opts->subroot) IMFS_TRY(fs->narrow_root(handle->session(), opts->subroot));
+    return imfs::client::SessionTable::instance().add(std::move(handle));
+}
+
+core::Result<int> open_session(const char* endpoint, const char* label,
+                               const imfs_session_options* opts) {
+    if (endpoint == nullptr) return core::fail(EFAULT);
+    std::string_view name = endpoint;
+    if (name == "mem:") return open_embedded(label, opts);
+    if (name.starts_with("unix:") || name.starts_with("tcp:")) {
+        return core::fail(EPROTONOSUPPORT);  // the remote transport is not built yet
+    }
+    return core::fail(EINVAL);
+}
+
+}  // namespace
+
+extern "C" {
+
+int imfs_embedded_init(const char* config_path) {
+    return finish(imfs::client::embedded_init(config_path));
+}
+
+int imfs_session_open(const char* endpoint, const char* label,
+                      const struct imfs_session_options* opts) {
+    return finish(open_session(endpoint, label, opts));
+}
+
+int imfs_session_close(int session) {
+    if (!imfs::client::SessionTable::instance().remove(session)) {
+        errno = EBADF;
+        return -1;
+    }
+    return 0;
+}
+
+int imfs_fork(int session) {
+    auto parent = imfs::client::SessionTable::instance().find(session);
+    if (!parent) {
+        errno = EBADF;
+        return -1;
+    }
+    return finish([&]() -> core::Result<int> {
+        std::unique_ptr<core::Session> child =
+            IMFS_TRY(parent->fs().fork_session(parent->session()));
+        return imfs::client::SessionTable::instance().add(
+            std::make_shared<imfs::client::EmbeddedSession>(parent->shared_fs(), std::move(child)));
+    }());
+}
+
+int imfs_exec(int session) {
+    return finish(
+        on_session(session, [&](core::FileSystem& fs, core::Session& s) -> core::Result<void> {
+            fs.exec(s);
+            return {};
+        }));
+}
+
+int imfs_setcred(int session, uid_t uid, gid_t gid, size_t ngroups, const gid_t* groups) {
+    if (ngroups > 0 && groups == nullptr) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (ngroups > 65536) {  // NGROUPS_MAX
+        errno = EINVAL;
+        return -1;
+    }
+    core::Credentials cred{uid, gid, std::vector<gid_t>(groups, groups + ngroups)};
+    return finish(on_session(session, [&](core::FileSystem& fs, core::Session& s) {
+        return fs.set_credentials(s, std::move(cred));
+    }));
+}
+
+int imfs_set_fd_limit(int session, unsigned long limit) {
+    return finish(on_session(session, [&](core::FileSystem& fs, core::Session& s) {
+        return fs.set_fd_limit(s, limit);
+    }));
+}
+
+}  // extern "C"

@@ -1,0 +1,200 @@
+#include "core/directory.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <functional>
+#include <utility>
+
+namespace imfs::core {
+
+namespace {
+
+// Grow by half rather than std::vector's doubling: with 56-byte slots,
+// doubling could leave a directory of a million entries with room for two
+// million, far over its memory budget.
+constexpr std::size_t grown_capacity(std::size_t size) {
+    return size + size / 2 + 4;
+}
+
+// The index keeps its load at or below 3/4, so a probe always meets an
+// empty bucket and stays short.
+constexpr bool over_max_load(std::size_t entries, std::size_t buckets) {
+    return entries * 4 > buckets * 3;
+}
+
+}  // namespace
+
+const Directory::Entry* Directory::find(std::string_view name) const {
+    const std::size_t bucket = find_bucket(name);
+    if (bucket == index_.size()) return nullptr;
+    return &slots_[index_[bucket].slot].entry;
+}
+
+void Directory::insert(std::string name, InodeId inode, unsigned char type) {
+    assert(!name.empty());
+    assert(find(name) == nullptr);
+    assert(next_cookie_ < kEndCookie);
+    assert(slots_.size() < Bucket::kEmpty);
+
+    const std::uint32_t hash = hash_of(name);
+    const auto slot = static_cast<std::uint32_t>(slots_.size());
+    if (slots_.size() == slots_.capacity()) slots_.reserve(grown_capacity(slots_.size()));
+    slots_.push_back(Slot{Entry{std::move(name), inode, type}, next_cookie_++});
+    live_.push_back();
+    ++live_count_;
+    if (over_max_load(live_count_, index_.size())) {
+        rebuild_index();
+    } else {
+        index_insert(slot, hash);
+    }
+}
+
+bool Directory::replace(std::string_view name, InodeId inode, unsigned char type) {
+    const std::size_t bucket = find_bucket(name);
+    if (bucket == index_.size()) return false;
+    Entry& entry = slots_[index_[bucket].slot].entry;
+    entry.inode = inode;
+    entry.type = type;
+    return true;
+}
+
+bool Directory::erase(std::string_view name) {
+    const std::size_t bucket = find_bucket(name);
+    if (bucket == index_.size()) return false;
+    const std::uint32_t slot = index_[bucket].slot;
+    index_erase(bucket);
+    // Swap rather than assign: assigning an empty string keeps a long
+    // name's heap buffer, and a tombstone should hold no memory.
+    std::string().swap(slots_[slot].entry.name);
+    live_.remove(slot);
+    --live_count_;
+    if (slots_.size() - live_count_ > live_count_) compact();
+    return true;
+}
+
+std::optional<Directory::Position> Directory::next(std::uint64_t from) const {
+    // Tombstones keep their cookies, so the whole vector is sorted by cookie.
+    const auto first =
+        std::ranges::partition_point(slots_, [from](const Slot& s) { return s.cookie < from; });
+    const std::size_t slot = live_.next(static_cast<std::size_t>(first - slots_.begin()));
+    if (slot == SlotSet::kNone) return std::nullopt;
+    return Position{slots_[slot].cookie, &slots_[slot].entry};
+}
+
+std::uint32_t Directory::hash_of(std::string_view name) noexcept {
+    return static_cast<std::uint32_t>(std::hash<std::string_view>{}(name));
+}
+
+std::size_t Directory::find_bucket(std::string_view name) const {
+    if (index_.empty()) return 0;
+    const std::uint32_t hash = hash_of(name);
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        const Bucket& bucket = index_[i];
+        if (bucket.slot == Bucket::kEmpty) return index_.size();
+        if (bucket.hash == hash && slots_[bucket.slot].entry.name == name) return i;
+    }
+}
+
+void Directory::index_insert(std::uint32_t slot, std::uint32_t hash) {
+    const std::size_t mask = index_.size() - 1;
+    std::size_t i = hash & mask;
+    while (index_[i].slot != Bucket::kEmpty)
+        i = (i + 1) & mask;
+    index_[i] = Bucket{slot, hash};
+}
+
+void Directory::index_erase(std::size_t bucket) {
+    // Backward-shift deletion: pull later buckets of the same probe run into
+    // the hole when the hole lies on their probe path, so that every lookup
+    // still reaches its name before an empty bucket.
+    const std::size_t mask = index_.size() - 1;
+    std::size_t hole = bucket;
+    for (std::size_t i = (hole + 1) & mask; index_[i].slot != Bucket::kEmpty; i = (i + 1) & mask) {
+        const std::size_t home = index_[i].hash & mask;
+        if (((i - hole) & mask) <= ((i - home) & mask)) {
+            index_[hole] = index_[i];
+            hole = i;
+        }
+    }
+    index_[hole] = Bucket{};
+}
+
+void Directory::rebuild_index() {
+    std::size_t buckets = 0;
+    if (live_count_ > 0) {
+        buckets = 8;
+        while (over_max_load(live_count_, buckets))
+            buckets *= 2;
+    }
+    // A fresh vector, not assign(): assign keeps the old capacity.
+    index_ = std::vector<Bucket>(buckets);
+    for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
+        if (slots_[slot].is_tombstone()) continue;
+        index_insert(static_cast<std::uint32_t>(slot), hash_of(slots_[slot].entry.name));
+    }
+}
+
+void Directory::compact() {
+    std::erase_if(slots_, [](const Slot& s) { return s.is_tombstone(); });
+    slots_.shrink_to_fit();
+    live_.assign_all(slots_.size());
+    rebuild_index();
+}
+
+void Directory::SlotSet::assign_all(std::size_t count) {
+    levels_ = {};
+    size_ = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        push_back();
+}
+
+void Directory::SlotSet::push_back() {
+    const std::size_t slot = size_++;
+    if (levels_.empty()) levels_.emplace_back();
+    for (std::size_t level = 0, bit = slot; level < levels_.size(); ++level, bit /= 64) {
+        std::vector<std::uint64_t>& words = levels_[level];
+        // Members are added in order, so a level grows by at most one word.
+        if (bit / 64 == words.size()) words.push_back(0);
+        words[bit / 64] |= std::uint64_t{1} << (bit % 64);
+        if (level + 1 == levels_.size() && words.size() > 1) {
+            // The top level outgrew its one word: summarise it with a new
+            // top. Word 0's bit is set here, word 1's on the next turn.
+            const std::uint64_t first_word_bit = words[0] != 0 ? 1 : 0;
+            levels_.push_back({first_word_bit});
+        }
+    }
+}
+
+void Directory::SlotSet::remove(std::size_t slot) {
+    for (std::size_t level = 0, bit = slot; level < levels_.size(); ++level, bit /= 64) {
+        std::uint64_t& word = levels_[level][bit / 64];
+        word &= ~(std::uint64_t{1} << (bit % 64));
+        // The levels above track only whether a word is zero.
+        if (word != 0) return;
+    }
+}
+
+std::size_t Directory::SlotSet::next(std::size_t from) const {
+    if (levels_.empty()) return kNone;
+    return next_at(0, from);
+}
+
+std::size_t Directory::SlotSet::next_at(std::size_t level, std::size_t from) const {
+    const std::vector<std::uint64_t>& words = levels_[level];
+    std::size_t word = from / 64;
+    if (word >= words.size()) return kNone;
+    std::uint64_t bits = words[word] & (~std::uint64_t{0} << (from % 64));
+    if (bits == 0) {
+        // Nothing at or after from in this word: the level above names the
+        // next word that has a member, in O(1) per level.
+        if (level + 1 == levels_.size()) return kNone;
+        word = next_at(level + 1, word + 1);
+        if (word == kNone) return kNone;
+        bits = words[word];
+    }
+    return word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+}
+
+}  // namespace imfs::core

@@ -1,0 +1,135 @@
+// The entries of one directory: names mapped to the inodes they name, and
+// readdir positions (cookies) that stay valid while the directory changes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/inode_id.hpp"
+
+namespace imfs::core {
+
+// The entries of one directory. A directory owns its entries; an entry does
+// not own its inode (the inode table counts links). "." and ".." are not
+// stored here. Names are never empty.
+//
+// Every entry gets a cookie when it is inserted, larger than any cookie this
+// directory handed out before, and keeps it until it is erased. A reader
+// keeps only a cookie between calls, so a readdir in progress sees every
+// entry that exists for the whole walk exactly once, never one twice, and an
+// entry inserted meanwhile at most once, after what it has read.
+//
+// Pointers returned by find() and next() stay valid until the next non-const
+// call. Not thread-safe; the caller holds the tree lock.
+class Directory {
+  public:
+    struct Entry {
+        std::string name;
+        InodeId inode;
+        unsigned char type;  // DT_REG, DT_DIR, ...
+    };
+
+    // A readdir position. Cookies of stored entries are >= kFirstCookie (0
+    // and 1 are left for "." and ".." by the caller) and < kEndCookie.
+    static constexpr std::uint64_t kFirstCookie = 2;
+    static constexpr std::uint64_t kEndCookie = INT64_MAX;  // fits getdents64's d_off
+    struct Position {
+        std::uint64_t cookie;
+        const Entry* entry;
+    };
+
+    // The entry called name, or nullptr. O(1) average.
+    const Entry* find(std::string_view name) const;
+
+    // Preconditions: name is absent and not empty. O(1) amortised.
+    void insert(std::string name, InodeId inode, unsigned char type);
+
+    // Points an existing name at another inode (rename over an existing
+    // name); the entry keeps its cookie. Returns false if name is absent.
+    bool replace(std::string_view name, InodeId inode, unsigned char type);
+
+    // Removes the entry called name; returns false if absent. O(1) amortised.
+    bool erase(std::string_view name);
+
+    std::size_t size() const noexcept { return live_count_; }
+    bool empty() const noexcept { return live_count_ == 0; }
+
+    // The first entry whose cookie is >= from, or nullopt at the end. A
+    // readdir resumes with next(position.cookie + 1). O(log n).
+    std::optional<Position> next(std::uint64_t from) const;
+
+  private:
+    // Storage, chosen for memory (a million 10-character names must cost at
+    // most about 120 bytes each; this layout measures 73, and 105 at worst
+    // just after growing, see directory_test.cpp) and for cookies that are
+    // obviously stable:
+    //
+    // - slots_ holds entries in insertion order, so cookies ascend along it
+    //   and next() is a binary search. Each slot stores its own cookie, so
+    //   removing slots never renumbers anything. An erased slot stays as a
+    //   tombstone (empty name, cookie kept) until more than half of the
+    //   slots are tombstones; then compact() removes them all in one
+    //   order-preserving pass and shrinks the storage, which costs O(1)
+    //   amortised per erase and keeps a directory that once held a million
+    //   entries from keeping a million slots.
+    // - live_ marks the slots that are not tombstones, so next() steps over
+    //   any run of tombstones in O(log n) rather than one at a time.
+    // - index_ is an open-addressing hash table (linear probing, backward-
+    //   shift deletion, so no tombstones of its own) of slot numbers: a name
+    //   is stored once, in its slot, and the index costs 8 bytes per bucket
+    //   instead of a node per name.
+    struct Slot {
+        Entry entry;
+        std::uint64_t cookie;
+        bool is_tombstone() const noexcept { return entry.name.empty(); }
+    };
+
+    // A set of slot numbers with next-member search in O(log64 n): one bit
+    // per slot, and above it summary levels with one bit per word of the
+    // level below, set iff that word is not zero. The top level is one word.
+    class SlotSet {
+      public:
+        static constexpr std::size_t kNone = SIZE_MAX;
+        // Makes the set {0, ..., count - 1}.
+        void assign_all(std::size_t count);
+        // Adds the slot number one past the largest ever added.
+        void push_back();
+        void remove(std::size_t slot);
+        // The smallest member >= from, or kNone.
+        std::size_t next(std::size_t from) const;
+
+      private:
+        std::size_t next_at(std::size_t level, std::size_t from) const;
+        std::size_t size_ = 0;
+        std::vector<std::vector<std::uint64_t>> levels_;
+    };
+
+    // One bucket of index_: a slot number and the low bits of its name's
+    // hash, so most probes that miss do not touch the slot.
+    struct Bucket {
+        static constexpr std::uint32_t kEmpty = UINT32_MAX;
+        std::uint32_t slot = kEmpty;
+        std::uint32_t hash = 0;
+    };
+
+    static std::uint32_t hash_of(std::string_view name) noexcept;
+    // The bucket holding name, or index_.size() if none does.
+    std::size_t find_bucket(std::string_view name) const;
+    void index_insert(std::uint32_t slot, std::uint32_t hash);
+    void index_erase(std::size_t bucket);
+    // Rebuilds index_ over the live slots with room for their number.
+    void rebuild_index();
+    void compact();
+
+    std::vector<Slot> slots_;
+    SlotSet live_;
+    std::vector<Bucket> index_;  // size 0 or a power of two
+    std::size_t live_count_ = 0;
+    std::uint64_t next_cookie_ = kFirstCookie;
+};
+
+}  // namespace imfs::core

@@ -1,0 +1,166 @@
+// The bytes of one regular file, sparse, as Linux tmpfs keeps them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "core/result.hpp"
+
+namespace imfs::core {
+
+// The bytes of one regular file. Sparse: fixed-size pages in a radix table of
+// bounded depth, where a missing page is a hole, so reaching any offset is
+// O(1) and a 1 TiB sparse file costs almost nothing. A small file (all data
+// within the first page) keeps its bytes in a compact buffer instead of a
+// whole page.
+//
+// A page is in one of three states, as on tmpfs: a hole (no memory), data
+// (a buffer; written at least once), or reserved (by allocate() or
+// zero_range(): counted in blocks() and memory_bytes(), reads as zeros, and
+// a hole for seek_data() like a fallocated page that tmpfs never wrote).
+//
+// Owns all its memory. Not thread-safe: the caller holds the inode's lock
+// around every call, const ones included.
+class FileData {
+  public:
+    static constexpr std::uint64_t kPageSize = 4096;
+    static constexpr std::uint64_t kMaxSize = INT64_MAX;  // Linux MAX_LFS_FILESIZE
+
+    FileData();
+    FileData(FileData&& other) noexcept;
+    FileData& operator=(FileData&& other) noexcept;
+    ~FileData();
+
+    std::uint64_t size() const noexcept { return size_; }
+
+    // st_blocks as Linux tmpfs reports it: 8 (512-byte units) per 4 KiB page
+    // that holds data or is reserved; a non-empty small buffer counts as one.
+    std::uint64_t blocks() const noexcept;
+
+    // Heap bytes held for data (pages, tables, small buffer), for memory
+    // limits. A reserved page counts as a whole page though it holds no buffer
+    // yet: allocate() promises that writing it later needs no more memory.
+    std::uint64_t memory_bytes() const noexcept;
+
+    // An upper bound on how much memory_bytes() grows by a write, allocate or
+    // zero_range of [offset, offset+len), so a caller can check a quota before
+    // changing anything. Exact for pages (rewriting data costs 0); tables and
+    // the small buffer are counted pessimistically.
+    std::uint64_t bytes_to_allocate(std::uint64_t offset, std::uint64_t len) const noexcept;
+
+    // Levels of the radix table in use (0 when there are no pages), at most
+    // kMaxDepth whatever the offsets: what every lookup walks.
+    unsigned table_depth() const noexcept { return height_; }
+
+    // Copies min(out.size(), size()-offset) bytes from offset into out; holes
+    // read as zeros. Returns bytes copied (0 at or past EOF).
+    std::size_t read(std::uint64_t offset, std::span<std::byte> out) const;
+
+    // Writes in at offset, growing size() to offset+in.size() if larger; a gap
+    // before offset becomes a hole. EFBIG if offset+len > kMaxSize (nothing
+    // written; the Linux VFS answers that range with EINVAL before a file
+    // system sees it, so callers mimicking it check first). An empty write
+    // changes nothing. Returns in.size().
+    Result<std::size_t> write(std::uint64_t offset, std::span<const std::byte> in);
+
+    // Sets size(). Unless growing, frees every page wholly past the new end
+    // (reserved ones too, as tmpfs does even for the same size) and zeroes the
+    // tail of the last partial page, so growing again reads zeros. EFBIG past
+    // kMaxSize.
+    Result<void> truncate(std::uint64_t new_size);
+
+    // FALLOC_FL_PUNCH_HOLE: [offset, offset+len) reads as zeros afterwards,
+    // whole pages inside it are freed (reserved ones too), partial pages
+    // zeroed; size() unchanged. The caller rejects offset+len > kMaxSize.
+    void punch_hole(std::uint64_t offset, std::uint64_t len);
+
+    // FALLOC_FL_ZERO_RANGE semantics (tmpfs itself answers EOPNOTSUPP): the
+    // range reads zeros and its pages stay or become allocated; size grows to
+    // offset+len unless keep_size. EFBIG past kMaxSize.
+    Result<void> zero_range(std::uint64_t offset, std::uint64_t len, bool keep_size);
+
+    // fallocate mode 0 / FALLOC_FL_KEEP_SIZE: every hole page backing the
+    // range becomes reserved, existing bytes unchanged; size grows to
+    // offset+len unless keep_size. EFBIG past kMaxSize. len 0 does nothing
+    // (the caller answers EINVAL as Linux does).
+    Result<void> allocate(std::uint64_t offset, std::uint64_t len, bool keep_size);
+
+    // lseek SEEK_DATA as on tmpfs: the first offset >= offset inside a data
+    // page (page granularity: a page's start, or offset itself if it lies in
+    // one). Reserved pages are holes. ENXIO if offset >= size() or no data
+    // follows.
+    Result<std::uint64_t> seek_data(std::uint64_t offset) const;
+
+    // lseek SEEK_HOLE as on tmpfs: the first offset >= offset in a hole or
+    // reserved page, where EOF counts as a hole (returns size() if none
+    // before). ENXIO if offset >= size().
+    Result<std::uint64_t> seek_hole(std::uint64_t offset) const;
+
+    // Fan-out 64 (6 bits of page index per level): a node is 64 pointers
+    // (512 bytes, small enough that a file of a few pages wastes little) and
+    // a leaf's reserved pages fit one 64-bit mask. The table grows in height
+    // only as far as the highest page needs, so a file under 256 KiB has one
+    // level, 1 GiB three, 1 TiB five; kMaxSize (2^51 pages) needs 9.
+    static constexpr unsigned kFanoutBits = 6;
+    static constexpr unsigned kFanout = 1u << kFanoutBits;
+    static constexpr unsigned kMaxDepth = 9;
+
+  private:
+    // Defined in file_data.cpp: a Branch's children are Branches, or Leaves
+    // at level 2; a Leaf holds kFanout pages and a mask of reserved ones.
+    struct Node;
+    struct Branch;
+    struct Leaf;
+
+    void swap(FileData& other) noexcept;
+
+    void write_small(std::uint64_t offset, std::span<const std::byte> in);
+    void write_pages(std::uint64_t offset, std::span<const std::byte> in);
+    std::byte* page_for_write(Leaf& leaf, unsigned slot, std::size_t from, std::size_t to);
+    void move_small_into_table();
+
+    const Leaf* find_leaf(std::uint64_t page) const noexcept;
+    std::byte* find_page(std::uint64_t page) noexcept;
+    Leaf& leaf_for(std::uint64_t page);
+    void reserve_pages(std::uint64_t first, std::uint64_t last);
+    void zero_bytes(std::uint64_t from, std::uint64_t to) noexcept;
+    void free_pages(std::uint64_t first, std::uint64_t last) noexcept;
+    void free_pages(std::unique_ptr<Node>& node, unsigned level, std::uint64_t base,
+                    std::uint64_t first, std::uint64_t last) noexcept;
+    void lower_root() noexcept;
+
+    // Walks of the subtree under node (level levels, first page base) over
+    // its pages from first (to last); first (and last) lie within it.
+    // The first page >= first whose having data equals `data`.
+    static std::optional<std::uint64_t> next_page(const Node* node, unsigned level,
+                                                  std::uint64_t base, std::uint64_t first,
+                                                  bool data);
+    static std::uint64_t missing_bytes(const Node* node, unsigned level, std::uint64_t base,
+                                       std::uint64_t first, std::uint64_t last);
+
+    std::uint64_t size_ = 0;
+
+    // Small mode (bytes not null): bytes[0, len) are the file's first len
+    // bytes, the rest read as zeros, and there is no table; len is 0 only
+    // when bytes is null.
+    struct SmallBuffer {
+        std::unique_ptr<std::byte[]> bytes;
+        std::uint32_t len = 0;
+        std::uint32_t cap = 0;
+    } small_;
+
+    // The table: height_ levels (0 iff root_ is null), leaves at level 1.
+    // Invariant: bytes of a data page at or past size_ are zero.
+    std::unique_ptr<Node> root_;
+    unsigned height_ = 0;
+
+    // Kept in step with the table so blocks() and memory_bytes() are O(1):
+    // pages holding data or reserved, and heap bytes of Branches and Leaves.
+    std::uint64_t pages_ = 0;
+    std::uint64_t table_bytes_ = 0;
+};
+
+}  // namespace imfs::core

@@ -1,0 +1,163 @@
+// The shared helpers of FileSystem: descriptors, lookups, node creation and
+// removal, and space accounting. The calls themselves live in the
+// file_system_*.cpp files by area.
+#include "core/file_system.hpp"
+
+#include <fcntl.h>
+
+#include <mutex>
+
+namespace imfs::core {
+
+FileSystem::FileSystem(Limits limits)
+    : limits_(limits), inodes_(std::max<std::uint64_t>(limits.max_inodes, 1)) {
+    Inode* root = inodes_.allocate(NodeType::directory).value();  // the table is empty
+    root->mode = 0755;
+    root->nlink = 2;
+    root->entries = std::make_unique<Directory>();
+    root->atime = root->mtime = root->ctime = current_time();
+    root_ = root->id;
+}
+
+FileSystem::~FileSystem() = default;
+
+std::uint64_t FileSystem::inodes_used() const {
+    std::shared_lock lock(mutex_);
+    return inodes_.used();
+}
+
+std::uint64_t FileSystem::bytes_used() const {
+    std::shared_lock lock(mutex_);
+    return used_bytes_;
+}
+
+Result<OpenFileDescription*> FileSystem::description_locked(Session& s, int fd) {
+    FdTable::Entry* entry = s.fds.find(fd);
+    if (!entry) return fail(EBADF);
+    return entry->description.get();
+}
+
+Result<Inode*> FileSystem::start_dir_locked(Session& s, int dirfd, const Path& path) {
+    if (path.is_absolute()) return &*s.root;
+    if (dirfd == AT_FDCWD) return &*s.cwd;
+    OpenFileDescription* description = IMFS_TRY(description_locked(s, dirfd));
+    Inode& dir = *description->inode;
+    if (!dir.is_dir() && !path.is_empty()) return fail(ENOTDIR);
+    return &dir;
+}
+
+Result<Lookup> FileSystem::lookup_locked(Session& s, int dirfd, const Path& path, Follow follow) {
+    if (path.is_empty()) return fail(ENOENT);
+    Inode* start = IMFS_TRY(start_dir_locked(s, dirfd, path));
+    return resolve(walk_context_locked(s), start->id, path, follow);
+}
+
+Result<Inode*> FileSystem::node_at_locked(Session& s, int dirfd, const char* path_text, int flags,
+                                          int allowed_flags) {
+    if (flags & ~allowed_flags) return fail(EINVAL);
+    Path path = IMFS_TRY(Path::parse(path_text));
+    if (path.is_empty() && (flags & AT_EMPTY_PATH)) {
+        if (dirfd == AT_FDCWD) return &*s.cwd;
+        OpenFileDescription* description = IMFS_TRY(description_locked(s, dirfd));
+        return &*description->inode;
+    }
+    Follow follow = (flags & AT_SYMLINK_NOFOLLOW) ? Follow::none : Follow::last;
+    Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow));
+    if (!found.node) return fail(ENOENT);
+    return found.node;
+}
+
+Result<void> FileSystem::require_writeable_locked(const Session& s) const {
+    if (!s.writeable) return fail(EROFS);
+    return {};
+}
+
+Result<void> FileSystem::may_change_entries_locked(const Session& s, const Inode& dir) const {
+    if (!may_access(dir, s.cred, kMayWrite | kMayExec)) return fail(EACCES);
+    return {};
+}
+
+Result<void> FileSystem::may_delete_locked(const Session& s, const Inode& dir,
+                                           const Inode& victim) const {
+    IMFS_TRY(may_change_entries_locked(s, dir));
+    bool sticky = (dir.mode & S_ISVTX) != 0;
+    if (sticky && !s.cred.is_root() && s.cred.uid != victim.uid && s.cred.uid != dir.uid) {
+        return fail(EPERM);
+    }
+    return {};
+}
+
+Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, const std::string& name,
+                                              NodeType type, mode_t mode) {
+    IMFS_TRY(require_writeable_locked(s));
+    IMFS_TRY(may_change_entries_locked(s, parent));
+    if (parent.nlink == 0) return fail(ENOENT);  // the directory was removed
+    Inode* node = IMFS_TRY(inodes_.allocate(type));
+    node->uid = s.cred.uid;
+    // A set-group-ID directory hands its group down, and its bit to subdirs.
+    bool inherit_group = (parent.mode & S_ISGID) != 0;
+    node->gid = inherit_group ? parent.gid : s.cred.gid;
+    if (inherit_group && type == NodeType::directory) mode |= S_ISGID;
+    if (type != NodeType::directory && (mode & S_ISGID) && !s.cred.is_root() &&
+        !s.cred.in_group(node->gid)) {
+        mode &= ~S_ISGID;
+    }
+    node->mode = mode & 07777;
+    node->atime = node->mtime = node->ctime = current_time();
+    if (type == NodeType::directory) {
+        node->entries = std::make_unique<Directory>();
+        node->nlink = 1;  // "." ; the name below adds one
+    }
+    link_node_locked(parent, name, *node);
+    return node;
+}
+
+void FileSystem::link_node_locked(Inode& parent, const std::string& name, Inode& node) {
+    parent.entries->insert(name, node.id, dirent_type(node.type));
+    ++node.nlink;
+    if (node.is_dir()) {
+        ++parent.nlink;  // the child's ".."
+        node.parent = parent.id;
+    }
+    parent.touch_mtime_ctime(current_time());
+}
+
+void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inode& node) {
+    timespec now = current_time();
+    parent.entries->erase(name);
+    if (node.is_dir()) {
+        --parent.nlink;
+        node.nlink = 0;
+    } else {
+        --node.nlink;
+    }
+    node.touch_ctime(now);
+    parent.touch_mtime_ctime(now);
+    inodes_.free_if_unused(node.id);
+}
+
+Result<void> FileSystem::charge_bytes_locked(std::uint64_t bytes) const {
+    if (bytes > limits_.max_bytes || used_bytes_ > limits_.max_bytes - bytes) {
+        return fail(ENOSPC);
+    }
+    return {};
+}
+
+void FileSystem::account_blocks_locked(std::uint64_t before_blocks, const Inode& inode) {
+    std::uint64_t after_blocks = inode.data ? inode.data->blocks() : 0;
+    used_bytes_ = used_bytes_ + after_blocks * 512 - before_blocks * 512;
+}
+
+void FileSystem::kill_privileges_locked(const Session& s, Inode& inode, const timespec& now) {
+    // file_remove_privs(): a write or truncate by anyone without CAP_FSETID
+    // drops set-user-ID, and set-group-ID where group execution is on.
+    if (s.cred.is_root() || !inode.is_regular()) return;
+    mode_t kill = S_ISUID;
+    if (inode.mode & S_IXGRP) kill |= S_ISGID;
+    if (inode.mode & kill) {
+        inode.mode &= ~kill;
+        inode.touch_ctime(now);
+    }
+}
+
+}  // namespace imfs::core

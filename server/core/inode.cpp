@@ -1,0 +1,123 @@
+#include "core/inode.hpp"
+
+#include <dirent.h>
+
+namespace imfs::core {
+
+namespace {
+
+bool not_after(const timespec& a, const timespec& b) {
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
+}
+
+}  // namespace
+
+mode_t file_type_bits(NodeType type) {
+    switch (type) {
+        case NodeType::regular:
+            return S_IFREG;
+        case NodeType::directory:
+            return S_IFDIR;
+        case NodeType::symlink:
+            return S_IFLNK;
+        case NodeType::fifo:
+            return S_IFIFO;
+        case NodeType::socket:
+            return S_IFSOCK;
+        case NodeType::char_device:
+            return S_IFCHR;
+        case NodeType::block_device:
+            return S_IFBLK;
+    }
+    return 0;
+}
+
+unsigned char dirent_type(NodeType type) {
+    switch (type) {
+        case NodeType::regular:
+            return DT_REG;
+        case NodeType::directory:
+            return DT_DIR;
+        case NodeType::symlink:
+            return DT_LNK;
+        case NodeType::fifo:
+            return DT_FIFO;
+        case NodeType::socket:
+            return DT_SOCK;
+        case NodeType::char_device:
+            return DT_CHR;
+        case NodeType::block_device:
+            return DT_BLK;
+    }
+    return DT_UNKNOWN;
+}
+
+NodeType node_type_from_mode(mode_t mode) {
+    switch (mode & S_IFMT) {
+        case S_IFDIR:
+            return NodeType::directory;
+        case S_IFLNK:
+            return NodeType::symlink;
+        case S_IFIFO:
+            return NodeType::fifo;
+        case S_IFSOCK:
+            return NodeType::socket;
+        case S_IFCHR:
+            return NodeType::char_device;
+        case S_IFBLK:
+            return NodeType::block_device;
+        default:
+            return NodeType::regular;
+    }
+}
+
+timespec current_time() {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now;
+}
+
+std::uint64_t Inode::size() const noexcept {
+    switch (type) {
+        case NodeType::regular:
+            return data ? data->size() : 0;
+        // tmpfs reports a directory's size as 20 bytes per entry plus 40
+        // for "." and "..": tools that sanity-check st_size expect that.
+        case NodeType::directory:
+            return entries ? (entries->size() + 2) * 20 : 40;
+        case NodeType::symlink:
+            return link_target.size();
+        default:
+            return 0;
+    }
+}
+
+FileData& Inode::file_data() {
+    if (!data) data = std::make_unique<FileData>();
+    return *data;
+}
+
+bool Inode::atime_is_stale(const timespec& now) const noexcept {
+    constexpr time_t kDay = 24 * 60 * 60;
+    return not_after(atime, mtime) || not_after(atime, ctime) || now.tv_sec - atime.tv_sec >= kDay;
+}
+
+void Inode::fill_stat(struct stat& st) const {
+    st = {};
+    // The slot index: stable for the inode's life, like a disk file system's
+    // inode number; the generation is kept for FUSE's lookup answers.
+    st.st_ino = id.index;
+    st.st_mode = file_type_bits(type) | mode;
+    st.st_nlink = nlink;
+    st.st_uid = uid;
+    st.st_gid = gid;
+    st.st_rdev = rdev;
+    st.st_size = static_cast<off_t>(size());
+    st.st_blksize = 4096;
+    st.st_blocks = (type == NodeType::regular && data) ? static_cast<blkcnt_t>(data->blocks()) : 0;
+    st.st_atim = atime;
+    st.st_mtim = mtime;
+    st.st_ctim = ctime;
+}
+
+}  // namespace imfs::core

@@ -1,0 +1,83 @@
+// One node of the tree: its metadata as Linux keeps it, and its content.
+// Directory entries are not inodes (see directory.hpp): an inode does not
+// know its names, only how many there are (nlink).
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "core/directory.hpp"
+#include "core/file_data.hpp"
+#include "core/inode_id.hpp"
+
+namespace imfs::core {
+
+enum class NodeType : std::uint8_t {
+    regular,
+    directory,
+    symlink,
+    fifo,
+    socket,
+    char_device,
+    block_device,
+};
+
+// The S_IFMT bits and the DT_* value of a node type.
+mode_t file_type_bits(NodeType type);
+unsigned char dirent_type(NodeType type);
+// The node type S_IFMT bits name; nullopt-like: regular for 0, as mknod does.
+NodeType node_type_from_mode(mode_t mode);
+
+// Wall-clock time now, as the inode timestamps take it.
+timespec current_time();
+
+// An inode. Owns its content: the bytes of a regular file, the entries of a
+// directory, the target of a symlink. Device nodes carry only rdev.
+// Not thread-safe; the caller holds the tree lock (see file_system.hpp).
+struct Inode {
+    InodeId id;
+    NodeType type = NodeType::regular;
+    mode_t mode = 0;  // permission bits and S_ISUID/S_ISGID/S_ISVTX only
+    nlink_t nlink = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    dev_t rdev = 0;
+    timespec atime{};
+    timespec mtime{};
+    timespec ctime{};
+    // Holders other than names: open file descriptions, session roots and
+    // working directories. The inode is freed when this and nlink are 0.
+    std::uint32_t open_count = 0;
+    // For a directory: the directory that holds it (itself for the root).
+    InodeId parent;
+
+    // Content, by type. A regular file's data is made on first write, so an
+    // empty file costs no more than its metadata.
+    std::unique_ptr<FileData> data;
+    std::unique_ptr<Directory> entries;
+    std::string link_target;
+
+    bool is_dir() const noexcept { return type == NodeType::directory; }
+    bool is_regular() const noexcept { return type == NodeType::regular; }
+    bool is_symlink() const noexcept { return type == NodeType::symlink; }
+
+    std::uint64_t size() const noexcept;
+    // The file's data, made if absent. Precondition: is_regular().
+    FileData& file_data();
+
+    void touch_atime(const timespec& now) { atime = now; }
+    void touch_mtime_ctime(const timespec& now) { mtime = ctime = now; }
+    void touch_ctime(const timespec& now) { ctime = now; }
+    // relatime: atime moves only when it is not newer than mtime or ctime,
+    // or is a day old, as on a default Linux mount.
+    bool atime_is_stale(const timespec& now) const noexcept;
+
+    void fill_stat(struct stat& st) const;
+};
+
+}  // namespace imfs::core

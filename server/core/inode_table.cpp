@@ -1,0 +1,59 @@
+#include "core/inode_table.hpp"
+
+namespace imfs::core {
+
+InodeTable::InodeTable(std::uint64_t max_inodes) : max_inodes_(max_inodes) {}
+
+InodeTable::Slot& InodeTable::slot(std::uint32_t index) noexcept {
+    return (*chunks_[index / kChunkSize])[index % kChunkSize];
+}
+
+Result<Inode*> InodeTable::allocate(NodeType type) {
+    if (used_ >= max_inodes_) return fail(ENOSPC);
+    std::uint32_t index;
+    if (!free_slots_.empty()) {
+        index = free_slots_.back();
+        free_slots_.pop_back();
+    } else {
+        if (next_index_ == UINT32_MAX) return fail(ENOSPC);
+        index = next_index_++;
+        if (index / kChunkSize >= chunks_.size()) chunks_.push_back(std::make_unique<Chunk>());
+    }
+    Slot& s = slot(index);
+    s.live = true;
+    s.inode = Inode{};
+    s.inode.id = InodeId{index, s.generation};
+    s.inode.type = type;
+    s.inode.parent = s.inode.id;
+    ++used_;
+    return &s.inode;
+}
+
+Inode* InodeTable::find(InodeId id) noexcept {
+    if (id.index == 0 || id.index >= next_index_) return nullptr;
+    Slot& s = slot(id.index);
+    if (!s.live || s.generation != id.generation) return nullptr;
+    return &s.inode;
+}
+
+void InodeTable::hold(InodeId id) noexcept {
+    ++at(id).open_count;
+}
+
+void InodeTable::release(InodeId id) noexcept {
+    --at(id).open_count;
+    free_if_unused(id);
+}
+
+void InodeTable::free_if_unused(InodeId id) noexcept {
+    Inode* inode = find(id);
+    if (!inode || inode->nlink != 0 || inode->open_count != 0) return;
+    Slot& s = slot(id.index);
+    s.inode = Inode{};  // drops data, entries and target now
+    s.live = false;
+    ++s.generation;
+    free_slots_.push_back(id.index);
+    --used_;
+}
+
+}  // namespace imfs::core

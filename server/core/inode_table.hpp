@@ -1,0 +1,85 @@
+// The inode arena: fixed-size chunks of slots (so an Inode& stays valid
+// while others are made), a free list, and a generation per slot so that an
+// InodeId of a freed inode never reaches the inode that reuses its slot.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/inode.hpp"
+#include "core/result.hpp"
+
+namespace imfs::core {
+
+class InodeTable {
+  public:
+    explicit InodeTable(std::uint64_t max_inodes);
+
+    // A new inode with nlink 0 and open_count 0; the caller links or holds
+    // it. ENOSPC past the inode limit.
+    [[nodiscard]] Result<Inode*> allocate(NodeType type);
+
+    // The live inode id names, or nullptr if it was freed.
+    Inode* find(InodeId id) noexcept;
+    // Precondition: id names a live inode.
+    Inode& at(InodeId id) noexcept { return *find(id); }
+
+    // Counts a holder other than a name (see Inode::open_count).
+    void hold(InodeId id) noexcept;
+    // Drops a holder; frees the inode if nothing holds or names it now.
+    void release(InodeId id) noexcept;
+    // Frees the inode if nothing holds or names it (after nlink drops).
+    void free_if_unused(InodeId id) noexcept;
+
+    std::uint64_t used() const noexcept { return used_; }
+    std::uint64_t max_inodes() const noexcept { return max_inodes_; }
+
+  private:
+    static constexpr std::uint32_t kChunkSize = 4096;
+    struct Slot {
+        std::uint32_t generation = 0;
+        bool live = false;
+        Inode inode;
+    };
+    using Chunk = std::array<Slot, kChunkSize>;
+
+    Slot& slot(std::uint32_t index) noexcept;
+
+    std::vector<std::unique_ptr<Chunk>> chunks_;
+    std::vector<std::uint32_t> free_slots_;
+    std::uint32_t next_index_ = 1;  // index 0 is never used: no inode number 0
+    std::uint64_t used_ = 0;
+    std::uint64_t max_inodes_;
+};
+
+// Holds an inode for as long as it lives (an open file description, a
+// working directory). Must be made and destroyed under the exclusive tree
+// lock.
+class InodeRef {
+  public:
+    InodeRef() = default;
+    InodeRef(InodeTable& table, InodeId id) : table_(&table), id_(id) { table_->hold(id_); }
+    InodeRef(const InodeRef& other) : table_(other.table_), id_(other.id_) {
+        if (table_) table_->hold(id_);
+    }
+    InodeRef& operator=(InodeRef other) noexcept {
+        std::swap(table_, other.table_);
+        std::swap(id_, other.id_);
+        return *this;
+    }
+    ~InodeRef() {
+        if (table_) table_->release(id_);
+    }
+
+    InodeId id() const noexcept { return id_; }
+    Inode& operator*() const noexcept { return table_->at(id_); }
+    Inode* operator->() const noexcept { return &table_->at(id_); }
+
+  private:
+    InodeTable* table_ = nullptr;
+    InodeId id_;
+};
+
+}  // namespace imfs::core

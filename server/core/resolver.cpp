@@ -1,0 +1,139 @@
+#include "core/resolver.hpp"
+
+#include <deque>
+#include <vector>
+
+namespace imfs::core {
+
+namespace {
+
+// The walk's state: the directory reached so far and the components still
+// to go, last one at the front of the stack's back.
+class Walk {
+  public:
+    Walk(const WalkContext& ctx, Inode* start) : ctx_(ctx), current_(start) {}
+
+    void push_components(const Path& path) {
+        auto parts = path.components();
+        for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+            pending_.push_back(*it);
+    }
+
+    Result<void> push_symlink(const Inode& link) {
+        if (++links_followed_ > kMaxSymlinks) return fail(ELOOP);
+        if (link.link_target.empty()) return fail(ENOENT);
+        // Copy: the target must outlive the views pushed from it.
+        const std::string& target = targets_.emplace_back(link.link_target);
+        if (target.front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
+        std::vector<std::string_view> parts;
+        std::string_view rest = target;
+        while (!rest.empty()) {
+            std::size_t slash = rest.find('/');
+            if (slash != 0) parts.push_back(rest.substr(0, slash));
+            if (slash == std::string_view::npos) break;
+            rest.remove_prefix(slash + 1);
+        }
+        for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+            pending_.push_back(*it);
+        return {};
+    }
+
+    bool done() const { return pending_.empty(); }
+    std::string_view pop() {
+        std::string_view part = pending_.back();
+        pending_.pop_back();
+        return part;
+    }
+
+    Inode* current() const { return current_; }
+    void set_current(Inode* dir) { current_ = dir; }
+
+    // The directory ".." names from current(), confined to the root.
+    Inode* parent_of_current() const {
+        if (current_->id == ctx_.root) return current_;
+        return &ctx_.inodes.at(current_->parent);
+    }
+
+    // Looks name up in current(): search permission first, then the name's
+    // length, then existence, in Linux's order.
+    Result<Inode*> lookup(std::string_view name) const {
+        if (!current_->is_dir()) return fail(ENOTDIR);
+        if (!may_access(*current_, ctx_.cred, kMayExec)) return fail(EACCES);
+        if (name.size() > NAME_MAX) return fail(ENAMETOOLONG);
+        const Directory::Entry* entry = current_->entries->find(name);
+        return entry ? &ctx_.inodes.at(entry->inode) : nullptr;
+    }
+
+  private:
+    const WalkContext& ctx_;
+    Inode* current_;
+    std::vector<std::string_view> pending_;
+    std::deque<std::string> targets_;
+    int links_followed_ = 0;
+};
+
+}  // namespace
+
+Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, Follow follow) {
+    if (path.is_empty()) return fail(ENOENT);
+    Inode* root = &ctx.inodes.at(ctx.root);
+    Walk walk(ctx, path.is_absolute() ? root : &ctx.inodes.at(start));
+    walk.push_components(path);
+
+    Lookup result;
+    result.trailing_slash = path.has_trailing_slash();
+    bool wants_dir = result.trailing_slash && follow != Follow::name_only;
+    bool follow_last = follow == Follow::last || wants_dir;
+
+    if (walk.done()) {  // "/" or "///"
+        if (!walk.current()->is_dir()) return fail(ENOTDIR);
+        result.parent = walk.current();
+        result.node = walk.current();
+        result.kind = LastKind::root;
+        return result;
+    }
+    while (true) {
+        std::string_view part = walk.pop();
+        bool is_last = walk.done();
+        if (!walk.current()->is_dir()) return fail(ENOTDIR);
+        if (part == "." || part == "..") {
+            if (!may_access(*walk.current(), ctx.cred, kMayExec)) return fail(EACCES);
+            Inode* dir = part == "." ? walk.current() : walk.parent_of_current();
+            if (is_last) {
+                result.parent = walk.current();
+                result.node = dir;
+                result.kind = part == "." ? LastKind::dot : LastKind::dotdot;
+                return result;
+            }
+            walk.set_current(dir);
+            continue;
+        }
+        Inode* node = IMFS_TRY(walk.lookup(part));
+        if (is_last) {
+            if (node && node->is_symlink() && follow_last) {
+                IMFS_TRY(walk.push_symlink(*node));
+                if (walk.done()) {  // target "/" or only slashes
+                    result.parent = walk.current();
+                    result.node = walk.current();
+                    result.kind = LastKind::root;
+                    return result;
+                }
+                continue;
+            }
+            result.parent = walk.current();
+            result.name = std::string(part);
+            result.node = node;
+            if (node && wants_dir && !node->is_dir()) return fail(ENOTDIR);
+            return result;
+        }
+        if (!node) return fail(ENOENT);
+        if (node->is_symlink()) {
+            IMFS_TRY(walk.push_symlink(*node));
+            continue;
+        }
+        if (!node->is_dir()) return fail(ENOTDIR);
+        walk.set_current(node);
+    }
+}
+
+}  // namespace imfs::core

@@ -1,0 +1,37 @@
+// A session: one client's view of the tree and its process-like state.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "core/credentials.hpp"
+#include "core/fd_table.hpp"
+#include "core/inode_table.hpp"
+
+namespace imfs::core {
+
+// What a policy grants a new session.
+struct SessionSpec {
+    std::string root = "/";  // absolute, inside the tree
+    bool writeable = true;
+    // The client may act for other identities (imfs_setcred); the FUSE
+    // mount passes its callers' credentials this way.
+    bool trusted = true;
+    Credentials cred;
+};
+
+// Owns its descriptor table; holds its root and working directory, so
+// neither is freed while the session lives. Created, changed and destroyed
+// only by FileSystem, under the exclusive tree lock.
+struct Session {
+    InodeRef root;
+    InodeRef cwd;
+    bool writeable = true;
+    bool trusted = true;
+    Credentials cred;
+    mode_t umask = 022;
+    FdTable fds;
+};
+
+}  // namespace imfs::core
