@@ -42,13 +42,12 @@ inline off_t finish_offset(core::Result<off_t> result) {
     return *result;
 }
 
-// Runs call(fs, session) on the session handle names; EBADF if none.
+// Runs call(session) on the session handle names; EBADF if none.
 template <typename Call>
-auto on_session(int handle, Call&& call)
-    -> decltype(call(std::declval<core::FileSystem&>(), std::declval<core::Session&>())) {
-    std::shared_ptr<EmbeddedSession> session = SessionTable::instance().find(handle);
+auto on_session(int handle, Call&& call) -> decltype(call(std::declval<SessionBackend&>())) {
+    std::shared_ptr<SessionBackend> session = SessionTable::instance().find(handle);
     if (!session) return core::fail(EBADF);
-    return call(session->fs(), session->session());
+    return call(*session);
 }
 
 }  // namespace imfs::client

@@ -15,8 +15,7 @@
 using imfs::client::finish;
 using imfs::client::on_session;
 namespace core = imfs::core;
-using core::FileSystem;
-using core::Session;
+using imfs::client::SessionBackend;
 
 // A directory stream: a descriptor and a buffer of getdents64 records.
 struct imfs_dir {
@@ -89,8 +88,8 @@ ssize_t imfs_getdents64(int session, int fd, void* dirp, size_t count) {
         return -1;
     }
     auto* bytes = static_cast<std::byte*>(dirp);
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.getdents64(s, fd, std::span<std::byte>(bytes, count));
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.getdents64(fd, std::span<std::byte>(bytes, count));
     }));
 }
 
@@ -168,12 +167,11 @@ int imfs_dirfd(IMFS_DIR* dir) {
 
 int imfs_chdir(int session, const char* path) {
     return finish(
-        on_session(session, [&](FileSystem& fs, Session& s) { return fs.chdir(s, path); }));
+        on_session(session, [&](SessionBackend& backend) { return backend.chdir(path); }));
 }
 
 int imfs_fchdir(int session, int fd) {
-    return finish(
-        on_session(session, [&](FileSystem& fs, Session& s) { return fs.fchdir(s, fd); }));
+    return finish(on_session(session, [&](SessionBackend& backend) { return backend.fchdir(fd); }));
 }
 
 char* imfs_getcwd(int session, char* buf, size_t size) {
@@ -181,7 +179,7 @@ char* imfs_getcwd(int session, char* buf, size_t size) {
         errno = EINVAL;
         return nullptr;
     }
-    auto path = on_session(session, [&](FileSystem& fs, Session& s) { return fs.getcwd(s); });
+    auto path = on_session(session, [&](SessionBackend& backend) { return backend.getcwd(); });
     if (!path) {
         errno = path.error().value;
         return nullptr;

@@ -11,8 +11,7 @@ using imfs::client::finish;
 using imfs::client::finish_offset;
 using imfs::client::on_session;
 namespace core = imfs::core;
-using core::FileSystem;
-using core::Session;
+using imfs::client::SessionBackend;
 
 namespace {
 
@@ -30,14 +29,14 @@ core::Result<std::size_t> read_at(int session, int fd, const struct iovec* iov, 
                                   std::optional<off_t> offset) {
     std::span<const iovec> buffers = IMFS_TRY(vectors(iov, iovcnt));
     return on_session(session,
-                      [&](FileSystem& fs, Session& s) { return fs.read(s, fd, buffers, offset); });
+                      [&](SessionBackend& backend) { return backend.read(fd, buffers, offset); });
 }
 
 core::Result<std::size_t> write_at(int session, int fd, const struct iovec* iov, int iovcnt,
                                    std::optional<off_t> offset) {
     std::span<const iovec> buffers = IMFS_TRY(vectors(iov, iovcnt));
     return on_session(session,
-                      [&](FileSystem& fs, Session& s) { return fs.write(s, fd, buffers, offset); });
+                      [&](SessionBackend& backend) { return backend.write(fd, buffers, offset); });
 }
 
 iovec single(const void* buf, size_t count) {
@@ -66,8 +65,8 @@ int imfs_openat(int session, int dirfd, const char* path, int flags, ...) {
     va_start(args, flags);
     mode_t mode = mode_argument(flags, args);
     va_end(args);
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.openat(s, dirfd, path, flags, mode);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.openat(dirfd, path, flags, mode);
     }));
 }
 
@@ -77,11 +76,11 @@ int imfs_creat(int session, const char* path, mode_t mode) {
 
 int imfs_reopen(int session, int fd, int flags) {
     return finish(
-        on_session(session, [&](FileSystem& fs, Session& s) { return fs.reopen(s, fd, flags); }));
+        on_session(session, [&](SessionBackend& backend) { return backend.reopen(fd, flags); }));
 }
 
 int imfs_close(int session, int fd) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) { return fs.close(s, fd); }));
+    return finish(on_session(session, [&](SessionBackend& backend) { return backend.close(fd); }));
 }
 
 ssize_t imfs_read(int session, int fd, void* buf, size_t count) {
@@ -114,21 +113,21 @@ ssize_t imfs_writev(int session, int fd, const struct iovec* iov, int iovcnt) {
 
 off_t imfs_lseek(int session, int fd, off_t offset, int whence) {
     return finish_offset(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.lseek(s, fd, offset, whence); }));
+        session, [&](SessionBackend& backend) { return backend.lseek(fd, offset, whence); }));
 }
 
 int imfs_ftruncate(int session, int fd, off_t length) {
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.ftruncate(s, fd, length); }));
+        session, [&](SessionBackend& backend) { return backend.ftruncate(fd, length); }));
 }
 
 int imfs_truncate(int session, const char* path, off_t length) {
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.truncate(s, path, length); }));
+        session, [&](SessionBackend& backend) { return backend.truncate(path, length); }));
 }
 
 int imfs_fsync(int session, int fd) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) { return fs.fsync(s, fd); }));
+    return finish(on_session(session, [&](SessionBackend& backend) { return backend.fsync(fd); }));
 }
 
 int imfs_fdatasync(int session, int fd) {
@@ -136,19 +135,19 @@ int imfs_fdatasync(int session, int fd) {
 }
 
 int imfs_fallocate(int session, int fd, int mode, off_t offset, off_t len) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.fallocate(s, fd, mode, offset, len);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.fallocate(fd, mode, offset, len);
     }));
 }
 
 int imfs_dup(int session, int oldfd) {
-    return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.dup(s, oldfd, 0, false); }));
+    return finish(
+        on_session(session, [&](SessionBackend& backend) { return backend.dup(oldfd, 0, false); }));
 }
 
 int imfs_dup2(int session, int oldfd, int newfd) {
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.dup3(s, oldfd, newfd, -1); }));
+        session, [&](SessionBackend& backend) { return backend.dup3(oldfd, newfd, -1); }));
 }
 
 int imfs_dup3(int session, int oldfd, int newfd, int flags) {
@@ -157,7 +156,7 @@ int imfs_dup3(int session, int oldfd, int newfd, int flags) {
         return -1;
     }
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.dup3(s, oldfd, newfd, flags); }));
+        session, [&](SessionBackend& backend) { return backend.dup3(oldfd, newfd, flags); }));
 }
 
 int imfs_fcntl(int session, int fd, int cmd, ...) {
@@ -177,7 +176,7 @@ int imfs_fcntl(int session, int fd, int cmd, ...) {
             break;
     }
     return finish(
-        on_session(session, [&](FileSystem& fs, Session& s) { return fs.fcntl(s, fd, cmd, arg); }));
+        on_session(session, [&](SessionBackend& backend) { return backend.fcntl(fd, cmd, arg); }));
 }
 
 }  // extern "C"

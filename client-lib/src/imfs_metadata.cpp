@@ -7,8 +7,7 @@
 using imfs::client::finish;
 using imfs::client::on_session;
 namespace core = imfs::core;
-using core::FileSystem;
-using core::Session;
+using imfs::client::SessionBackend;
 
 namespace {
 
@@ -28,8 +27,8 @@ extern "C" {
 
 int imfs_fstatat(int session, int dirfd, const char* path, struct stat* buf, int flags) {
     if (buf == nullptr) return fault();
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.fstatat(s, dirfd, path, *buf, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.fstatat(dirfd, path, *buf, flags);
     }));
 }
 
@@ -47,8 +46,8 @@ int imfs_fstat(int session, int fd, struct stat* buf) {
 }
 
 int imfs_faccessat(int session, int dirfd, const char* path, int mode, int flags) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.faccessat(s, dirfd, path, mode, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.faccessat(dirfd, path, mode, flags);
     }));
 }
 
@@ -57,8 +56,8 @@ int imfs_access(int session, const char* path, int mode) {
 }
 
 int imfs_fchmodat(int session, int dirfd, const char* path, mode_t mode, int flags) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.fchmodat(s, dirfd, path, mode, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.fchmodat(dirfd, path, mode, flags);
     }));
 }
 
@@ -68,12 +67,12 @@ int imfs_chmod(int session, const char* path, mode_t mode) {
 
 int imfs_fchmod(int session, int fd, mode_t mode) {
     return finish(
-        on_session(session, [&](FileSystem& fs, Session& s) { return fs.fchmod(s, fd, mode); }));
+        on_session(session, [&](SessionBackend& backend) { return backend.fchmod(fd, mode); }));
 }
 
 int imfs_fchownat(int session, int dirfd, const char* path, uid_t owner, gid_t group, int flags) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.fchownat(s, dirfd, path, owner, group, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.fchownat(dirfd, path, owner, group, flags);
     }));
 }
 
@@ -87,13 +86,13 @@ int imfs_lchown(int session, const char* path, uid_t owner, gid_t group) {
 
 int imfs_fchown(int session, int fd, uid_t owner, gid_t group) {
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.fchown(s, fd, owner, group); }));
+        session, [&](SessionBackend& backend) { return backend.fchown(fd, owner, group); }));
 }
 
 int imfs_utimensat(int session, int dirfd, const char* path, const struct timespec times[2],
                    int flags) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.utimensat(s, dirfd, path, times, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.utimensat(dirfd, path, times, flags);
     }));
 }
 
@@ -104,23 +103,22 @@ int imfs_futimens(int session, int fd, const struct timespec times[2]) {
 
 int imfs_statvfs(int session, const char* path, struct statvfs* buf) {
     if (buf == nullptr) return fault();
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.statvfs(s, AT_FDCWD, path, *buf, 0);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.statvfs(AT_FDCWD, path, *buf, 0);
     }));
 }
 
 int imfs_fstatvfs(int session, int fd, struct statvfs* buf) {
     if (buf == nullptr) return fault();
     if (fd < 0) return bad_descriptor();
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.statvfs(s, fd, "", *buf, AT_EMPTY_PATH);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.statvfs(fd, "", *buf, AT_EMPTY_PATH);
     }));
 }
 
 mode_t imfs_umask(int session, mode_t mask) {
-    auto previous = on_session(session, [&](FileSystem& fs, Session& s) -> core::Result<mode_t> {
-        return fs.umask(s, mask);
-    });
+    auto previous =
+        on_session(session, [&](SessionBackend& backend) { return backend.umask(mask); });
     if (!previous) {
         errno = EBADF;
         return static_cast<mode_t>(-1);
@@ -130,7 +128,7 @@ mode_t imfs_umask(int session, mode_t mask) {
 
 int imfs_mkdirat(int session, int dirfd, const char* path, mode_t mode) {
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.mkdirat(s, dirfd, path, mode); }));
+        session, [&](SessionBackend& backend) { return backend.mkdirat(dirfd, path, mode); }));
 }
 
 int imfs_mkdir(int session, const char* path, mode_t mode) {
@@ -139,7 +137,7 @@ int imfs_mkdir(int session, const char* path, mode_t mode) {
 
 int imfs_unlinkat(int session, int dirfd, const char* path, int flags) {
     return finish(on_session(
-        session, [&](FileSystem& fs, Session& s) { return fs.unlinkat(s, dirfd, path, flags); }));
+        session, [&](SessionBackend& backend) { return backend.unlinkat(dirfd, path, flags); }));
 }
 
 int imfs_rmdir(int session, const char* path) {
@@ -152,8 +150,8 @@ int imfs_unlink(int session, const char* path) {
 
 int imfs_linkat(int session, int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
                 int flags) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.linkat(s, olddirfd, oldpath, newdirfd, newpath, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.linkat(olddirfd, oldpath, newdirfd, newpath, flags);
     }));
 }
 
@@ -162,8 +160,8 @@ int imfs_link(int session, const char* oldpath, const char* newpath) {
 }
 
 int imfs_symlinkat(int session, const char* target, int newdirfd, const char* linkpath) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.symlinkat(s, target, newdirfd, linkpath);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.symlinkat(target, newdirfd, linkpath);
     }));
 }
 
@@ -173,8 +171,8 @@ int imfs_symlink(int session, const char* target, const char* linkpath) {
 
 ssize_t imfs_readlinkat(int session, int dirfd, const char* path, char* buf, size_t bufsiz) {
     if (buf == nullptr && bufsiz > 0) return fault();
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.readlinkat(s, dirfd, path, std::span<char>(buf, bufsiz));
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.readlinkat(dirfd, path, std::span<char>(buf, bufsiz));
     }));
 }
 
@@ -184,8 +182,8 @@ ssize_t imfs_readlink(int session, const char* path, char* buf, size_t bufsiz) {
 
 int imfs_renameat2(int session, int olddirfd, const char* oldpath, int newdirfd,
                    const char* newpath, unsigned int flags) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.renameat2(s, olddirfd, oldpath, newdirfd, newpath, flags);
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
     }));
 }
 
@@ -199,9 +197,8 @@ int imfs_rename(int session, const char* oldpath, const char* newpath) {
 }
 
 int imfs_mknodat(int session, int dirfd, const char* path, mode_t mode, dev_t dev) {
-    return finish(on_session(session, [&](FileSystem& fs, Session& s) {
-        return fs.mknodat(s, dirfd, path, mode, dev);
-    }));
+    return finish(on_session(
+        session, [&](SessionBackend& backend) { return backend.mknodat(dirfd, path, mode, dev); }));
 }
 
 int imfs_mknod(int session, const char* path, mode_t mode, dev_t dev) {

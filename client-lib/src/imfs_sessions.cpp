@@ -3,10 +3,12 @@
 
 #include "api_support.hpp"
 #include "embedded.hpp"
+#include "embedded_session.hpp"
 #include "imfs/imfs.h"
 
 using imfs::client::finish;
 using imfs::client::on_session;
+using imfs::client::SessionBackend;
 namespace core = imfs::core;
 
 namespace {
@@ -16,8 +18,10 @@ core::Result<int> open_embedded(const char* label, const imfs_session_options* o
     if (opts && opts->readonly) spec.writeable = false;
     std::shared_ptr<core::FileSystem> fs = imfs::client::embedded_fs();
     std::unique_ptr<core::Session> session = IMFS_TRY(fs->open_session(spec));
+    core::Session& opened = *session;
+    // Owned from here, so a failure below closes the session.
     auto handle = std::make_shared<imfs::client::EmbeddedSession>(fs, std::move(session));
-    if (opts && opts->subroot) IMFS_TRY(fs->narrow_root(handle->session(), opts->subroot));
+    if (opts && opts->subroot) IMFS_TRY(fs->narrow_root(opened, opts->subroot));
     return imfs::client::SessionTable::instance().add(std::move(handle));
 }
 
@@ -54,25 +58,17 @@ int imfs_session_close(int session) {
 }
 
 int imfs_fork(int session) {
-    auto parent = imfs::client::SessionTable::instance().find(session);
-    if (!parent) {
-        errno = EBADF;
-        return -1;
-    }
-    return finish([&]() -> core::Result<int> {
-        std::unique_ptr<core::Session> child =
-            IMFS_TRY(parent->fs().fork_session(parent->session()));
-        return imfs::client::SessionTable::instance().add(
-            std::make_shared<imfs::client::EmbeddedSession>(parent->shared_fs(), std::move(child)));
-    }());
+    return finish(on_session(session, [&](SessionBackend& backend) -> core::Result<int> {
+        std::shared_ptr<SessionBackend> child = IMFS_TRY(backend.fork());
+        return imfs::client::SessionTable::instance().add(std::move(child));
+    }));
 }
 
 int imfs_exec(int session) {
-    return finish(
-        on_session(session, [&](core::FileSystem& fs, core::Session& s) -> core::Result<void> {
-            fs.exec(s);
-            return {};
-        }));
+    return finish(on_session(session, [&](SessionBackend& backend) -> core::Result<void> {
+        backend.exec();
+        return {};
+    }));
 }
 
 int imfs_setcred(int session, uid_t uid, gid_t gid, size_t ngroups, const gid_t* groups) {
@@ -85,15 +81,14 @@ int imfs_setcred(int session, uid_t uid, gid_t gid, size_t ngroups, const gid_t*
         return -1;
     }
     core::Credentials cred{uid, gid, std::vector<gid_t>(groups, groups + ngroups)};
-    return finish(on_session(session, [&](core::FileSystem& fs, core::Session& s) {
-        return fs.set_credentials(s, std::move(cred));
+    return finish(on_session(session, [&](SessionBackend& backend) {
+        return backend.set_credentials(std::move(cred));
     }));
 }
 
 int imfs_set_fd_limit(int session, unsigned long limit) {
-    return finish(on_session(session, [&](core::FileSystem& fs, core::Session& s) {
-        return fs.set_fd_limit(s, limit);
-    }));
+    return finish(
+        on_session(session, [&](SessionBackend& backend) { return backend.set_fd_limit(limit); }));
 }
 
 }  // extern "C"

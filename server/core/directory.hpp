@@ -62,6 +62,12 @@ class Directory {
     // readdir resumes with next(position.cookie + 1). O(log n).
     std::optional<Position> next(std::uint64_t from) const;
 
+    // The cookie the next insert will get: every entry inserted from now on
+    // has a cookie >= this. A reader that stops here never sees an entry
+    // made after it started, so a loop that creates files while it reads
+    // the directory ends (as tmpfs' readdir does since Linux 6.12).
+    std::uint64_t end_cookie() const noexcept { return next_cookie_; }
+
   private:
     // Storage, chosen for memory (a million 10-character names must cost at
     // most about 120 bytes each; this layout measures 73, and 105 at worst

@@ -9,23 +9,6 @@
 
 namespace imfs::core {
 
-struct FileData::Node {
-    virtual ~Node() = default;
-};
-
-struct FileData::Branch final : FileData::Node {
-    std::array<std::unique_ptr<Node>, kFanout> children;
-};
-
-struct FileData::Leaf final : FileData::Node {
-    std::array<std::unique_ptr<std::byte[]>, kFanout> pages;
-    std::uint64_t reserved = 0;  // bit i: pages[i] is reserved (and null)
-
-    bool holds(unsigned slot) const {
-        return pages[slot] || (reserved & (std::uint64_t{1} << slot));
-    }
-};
-
 namespace {
 
 constexpr std::uint64_t kPage = FileData::kPageSize;
@@ -69,6 +52,23 @@ constexpr bool ends_past_max(std::uint64_t offset, std::uint64_t len) {
 
 }  // namespace
 
+// Table nodes are owned as unique_ptr<Node>; a walk knows from its level
+// whether a node is a Branch or a Leaf.
+struct FileData::Node {
+    virtual ~Node() = default;
+};
+
+struct FileData::Branch final : FileData::Node {
+    std::array<std::unique_ptr<Node>, kFanout> children;
+};
+
+struct FileData::Leaf final : FileData::Node {
+    std::array<std::unique_ptr<std::byte[]>, kFanout> pages;
+    std::uint64_t reserved = 0;  // bit i: pages[i] is reserved (and null)
+
+    bool holds(unsigned slot) const { return pages[slot] || (reserved & bit(slot)); }
+};
+
 FileData::FileData(FileData&& other) noexcept {
     swap(other);
 }
@@ -91,30 +91,19 @@ void FileData::swap(FileData& other) noexcept {
     swap(table_bytes_, other.table_bytes_);
 }
 
-std::uint64_t FileData::blocks() const noexcept {
-    return (pages_ + (small_.len > 0)) * (kPage / 512);
-}
-
-std::uint64_t FileData::memory_bytes() const noexcept {
-    return pages_ * kPage + table_bytes_ + small_.cap;
-}
-
 std::uint64_t FileData::bytes_to_allocate(std::uint64_t offset, std::uint64_t len) const noexcept {
     if (len == 0 || offset >= kMaxSize) return 0;
     const std::uint64_t first = offset / kPage;
     const std::uint64_t last = (offset + std::min(len, kMaxSize - offset) - 1) / kPage;
     const unsigned height = std::max(height_, height_for(last));
-    // The small buffer may become page 0 of a new table; counted apart from
-    // the range even when page 0 is in it, which only overestimates.
-    if (small_.bytes)
-        return missing_bytes(nullptr, height, 0, 0, 0) - small_.cap +
-               missing_bytes(nullptr, height, 0, first, last);
-    if (!root_) return missing_bytes(nullptr, height, 0, first, last);
-
-    const std::uint64_t covered = span(height_);
-    std::uint64_t bytes = (height - height_) * sizeof(Branch);  // new roots
-    if (first < covered)
+    const std::uint64_t covered = root_ ? span(height_) : 0;
+    // Tables are counted pessimistically: a new root is counted again below,
+    // and so is page 0 when the small buffer moves into a table.
+    std::uint64_t bytes = root_ ? (height - height_) * sizeof(Branch) : 0;
+    if (small_.bytes) bytes += missing_bytes(nullptr, height, 0, 0, 0) - small_.cap;
+    if (first < covered) {
         bytes += missing_bytes(root_.get(), height_, 0, first, std::min(last, covered - 1));
+    }
     if (last >= covered) bytes += missing_bytes(nullptr, height, 0, std::max(first, covered), last);
     return bytes;
 }
@@ -242,17 +231,8 @@ std::byte* FileData::page_for_write(Leaf& leaf, unsigned slot, std::size_t from,
 
 void FileData::move_small_into_table() {
     if (!small_.bytes) return;
-    Leaf& leaf = leaf_for(0);
-    std::unique_ptr<std::byte[]> page;
-    if (small_.cap == kPage) {
-        page = std::move(small_.bytes);
-    } else {
-        page = std::make_unique_for_overwrite<std::byte[]>(kPage);
-        std::memcpy(page.get(), small_.bytes.get(), small_.len);
-    }
-    std::memset(page.get() + small_.len, 0, kPage - small_.len);
-    leaf.pages[0] = std::move(page);
-    ++pages_;
+    std::byte* page = page_for_write(leaf_for(0), 0, 0, small_.len);
+    std::memcpy(page, small_.bytes.get(), small_.len);
     small_ = {};
 }
 

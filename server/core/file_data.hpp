@@ -1,4 +1,3 @@
-// The bytes of one regular file, sparse, as Linux tmpfs keeps them.
 #pragma once
 
 #include <cstddef>
@@ -38,12 +37,16 @@ class FileData {
 
     // st_blocks as Linux tmpfs reports it: 8 (512-byte units) per 4 KiB page
     // that holds data or is reserved; a non-empty small buffer counts as one.
-    std::uint64_t blocks() const noexcept;
+    std::uint64_t blocks() const noexcept {
+        return (pages_ + (small_.len > 0)) * (kPageSize / 512);
+    }
 
     // Heap bytes held for data (pages, tables, small buffer), for memory
     // limits. A reserved page counts as a whole page though it holds no buffer
     // yet: allocate() promises that writing it later needs no more memory.
-    std::uint64_t memory_bytes() const noexcept;
+    std::uint64_t memory_bytes() const noexcept {
+        return pages_ * kPageSize + table_bytes_ + small_.cap;
+    }
 
     // An upper bound on how much memory_bytes() grows by a write, allocate or
     // zero_range of [offset, offset+len), so a caller can check a quota before
@@ -64,13 +67,13 @@ class FileData {
     // written; the Linux VFS answers that range with EINVAL before a file
     // system sees it, so callers mimicking it check first). An empty write
     // changes nothing. Returns in.size().
-    Result<std::size_t> write(std::uint64_t offset, std::span<const std::byte> in);
+    [[nodiscard]] Result<std::size_t> write(std::uint64_t offset, std::span<const std::byte> in);
 
     // Sets size(). Unless growing, frees every page wholly past the new end
     // (reserved ones too, as tmpfs does even for the same size) and zeroes the
     // tail of the last partial page, so growing again reads zeros. EFBIG past
     // kMaxSize.
-    Result<void> truncate(std::uint64_t new_size);
+    [[nodiscard]] Result<void> truncate(std::uint64_t new_size);
 
     // FALLOC_FL_PUNCH_HOLE: [offset, offset+len) reads as zeros afterwards,
     // whole pages inside it are freed (reserved ones too), partial pages
@@ -80,24 +83,24 @@ class FileData {
     // FALLOC_FL_ZERO_RANGE semantics (tmpfs itself answers EOPNOTSUPP): the
     // range reads zeros and its pages stay or become allocated; size grows to
     // offset+len unless keep_size. EFBIG past kMaxSize.
-    Result<void> zero_range(std::uint64_t offset, std::uint64_t len, bool keep_size);
+    [[nodiscard]] Result<void> zero_range(std::uint64_t offset, std::uint64_t len, bool keep_size);
 
     // fallocate mode 0 / FALLOC_FL_KEEP_SIZE: every hole page backing the
     // range becomes reserved, existing bytes unchanged; size grows to
     // offset+len unless keep_size. EFBIG past kMaxSize. len 0 does nothing
     // (the caller answers EINVAL as Linux does).
-    Result<void> allocate(std::uint64_t offset, std::uint64_t len, bool keep_size);
+    [[nodiscard]] Result<void> allocate(std::uint64_t offset, std::uint64_t len, bool keep_size);
 
     // lseek SEEK_DATA as on tmpfs: the first offset >= offset inside a data
     // page (page granularity: a page's start, or offset itself if it lies in
     // one). Reserved pages are holes. ENXIO if offset >= size() or no data
     // follows.
-    Result<std::uint64_t> seek_data(std::uint64_t offset) const;
+    [[nodiscard]] Result<std::uint64_t> seek_data(std::uint64_t offset) const;
 
     // lseek SEEK_HOLE as on tmpfs: the first offset >= offset in a hole or
     // reserved page, where EOF counts as a hole (returns size() if none
     // before). ENXIO if offset >= size().
-    Result<std::uint64_t> seek_hole(std::uint64_t offset) const;
+    [[nodiscard]] Result<std::uint64_t> seek_hole(std::uint64_t offset) const;
 
     // Fan-out 64 (6 bits of page index per level): a node is 64 pointers
     // (512 bytes, small enough that a file of a few pages wastes little) and
@@ -134,7 +137,8 @@ class FileData {
 
     // Walks of the subtree under node (level levels, first page base) over
     // its pages from first (to last); first (and last) lie within it.
-    // The first page >= first whose having data equals `data`.
+    // next_page: the first page >= first that holds data if `data`, else the
+    // first that does not. missing_bytes: memory a write of the range adds.
     static std::optional<std::uint64_t> next_page(const Node* node, unsigned level,
                                                   std::uint64_t base, std::uint64_t first,
                                                   bool data);

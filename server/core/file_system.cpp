@@ -150,10 +150,11 @@ void FileSystem::account_blocks_locked(std::uint64_t before_blocks, const Inode&
 
 void FileSystem::kill_privileges_locked(const Session& s, Inode& inode, const timespec& now) {
     // file_remove_privs(): a write or truncate by anyone without CAP_FSETID
-    // drops set-user-ID, and set-group-ID where group execution is on.
+    // drops set-user-ID, and set-group-ID where group execution is on or
+    // the writer is not in the file's group.
     if (s.cred.is_root() || !inode.is_regular()) return;
     mode_t kill = S_ISUID;
-    if (inode.mode & S_IXGRP) kill |= S_ISGID;
+    if ((inode.mode & S_IXGRP) || !s.cred.in_group(inode.gid)) kill |= S_ISGID;
     if (inode.mode & kill) {
         inode.mode &= ~kill;
         inode.touch_ctime(now);

@@ -6,7 +6,9 @@
 //   1. FileSystem::mutex_ (shared for calls that change nothing in the tree
 //      or a descriptor table, exclusive for the rest);
 //   2. OpenFileDescription::position_mutex (the offset of one description,
-//      which read() and write() move under the shared lock).
+//      which read() and write() move under the shared lock);
+//   3. FileSystem::atime_mutex_ (every inode's atime, which reads move under
+//      the shared lock: see Inode::note_access).
 // Locks are taken in this order only. Helpers that expect the tree lock to
 // be held end in _locked.
 #pragma once
@@ -124,7 +126,7 @@ class FileSystem {
     struct ReadAccess;
 
     WalkContext walk_context_locked(const Session& s) {
-        return WalkContext{inodes_, s.cred, s.root.id()};
+        return WalkContext{inodes_, s.cred, s.root.id(), atime_mutex_, s.writeable};
     }
     Result<OpenFileDescription*> description_locked(Session& s, int fd);
     // The directory a relative path starts from: the cwd for AT_FDCWD, else
@@ -158,10 +160,9 @@ class FileSystem {
                                      std::uint64_t offset);
     // The common end of open and reopen: checks and installs a descriptor.
     Result<int> open_node_locked(Session& s, Inode& node, int flags, bool created);
-    // Takes the exclusive lock: moves atime of a still-live inode by relatime.
-    void touch_atime(InodeId id);
 
     mutable std::shared_mutex mutex_;
+    std::mutex atime_mutex_;
     Limits limits_;
     InodeTable inodes_;
     InodeId root_;

@@ -40,13 +40,13 @@ bool emit(std::span<std::byte> buffer, std::size_t& used, std::uint64_t ino,
 
 Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::byte> buffer) {
     std::size_t used = 0;
-    InodeId id;
     {
         std::shared_lock lock(mutex_);
         OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
         if (description->is_path_only()) return fail(EBADF);
         Inode& dir = *description->inode;
         if (!dir.is_dir()) return fail(ENOTDIR);
+        if (dir.nlink == 0) return fail(ENOENT);  // removed: IS_DEADDIR
         std::lock_guard position(description->position_mutex);
         std::uint64_t& cookie = description->offset;
         // Positions 0 and 1 are "." and ".."; entries follow at their own
@@ -63,7 +63,8 @@ Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::by
             }
             cookie = Directory::kFirstCookie;
         }
-        while (auto next = dir.entries->next(cookie)) {
+        for (auto next = dir.entries->next(cookie); next && next->cookie < description->dir_end;
+             next = dir.entries->next(cookie)) {
             const Directory::Entry& entry = *next->entry;
             if (!emit(buffer, used, entry.inode.index, next->cookie + 1, entry.type, entry.name)) {
                 if (used == 0) return fail(EINVAL);
@@ -71,9 +72,8 @@ Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::by
             }
             cookie = next->cookie + 1;
         }
-        id = dir.id;
+        if (s.writeable) dir.note_access(atime_mutex_);
     }
-    touch_atime(id);
     return used;
 }
 

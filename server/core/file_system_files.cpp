@@ -92,8 +92,8 @@ Result<int> FileSystem::open_node_locked(Session& s, Inode& node, int flags, boo
     if (flags & O_PATH) {
         if ((flags & O_DIRECTORY) && !node.is_dir()) return fail(ENOTDIR);
     } else {
-        if (node.is_symlink()) return fail(ELOOP);
         if ((flags & O_DIRECTORY) && !node.is_dir()) return fail(ENOTDIR);
+        if (node.is_symlink()) return fail(ELOOP);
         bool write = wants_write(flags);
         if (node.is_dir() && write) return fail(EISDIR);
         bool on_this_fs = node.is_regular() || node.is_dir();
@@ -112,6 +112,7 @@ Result<int> FileSystem::open_node_locked(Session& s, Inode& node, int flags, boo
     }
     auto description = std::make_shared<OpenFileDescription>();
     description->inode = InodeRef(inodes_, node.id);
+    if (node.is_dir()) description->dir_end = node.entries->end_cookie();
     description->flags =
         (flags & O_PATH)
             ? (flags & ~O_CLOEXEC)
@@ -138,20 +139,10 @@ Result<std::size_t> FileSystem::read_locked(Inode& inode, std::span<const iovec>
     return done;
 }
 
-void FileSystem::touch_atime(InodeId id) {
-    std::unique_lock lock(mutex_);
-    timespec now = current_time();
-    if (Inode* inode = inodes_.find(id); inode && inode->atime_is_stale(now)) {
-        inode->touch_atime(now);
-    }
-}
-
 Result<std::size_t> FileSystem::read(Session& s, int fd, std::span<const iovec> buffers,
                                      std::optional<off_t> offset) {
     std::uint64_t wanted = IMFS_TRY(total_length(buffers));
     std::size_t done;
-    InodeId id;
-    bool stale;
     {
         std::shared_lock lock(mutex_);
         OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
@@ -166,11 +157,10 @@ Result<std::size_t> FileSystem::read(Session& s, int fd, std::span<const iovec> 
             done = IMFS_TRY(read_locked(inode, buffers, description->offset));
             description->offset += done;
         }
-        id = inode.id;
-        stale =
-            wanted > 0 && !(description->flags & O_NOATIME) && inode.atime_is_stale(current_time());
+        if (wanted > 0 && s.writeable && !(description->flags & O_NOATIME)) {
+            inode.note_access(atime_mutex_);
+        }
     }
-    if (stale) touch_atime(id);
     return done;
 }
 
@@ -253,6 +243,7 @@ Result<off_t> FileSystem::lseek(Session& s, int fd, off_t offset, int whence) {
     }
     if (target < 0) return fail(EINVAL);
     description->offset = static_cast<std::uint64_t>(target);
+    if (inode.is_dir() && target == 0) description->dir_end = inode.entries->end_cookie();
     return target;
 }
 

@@ -82,7 +82,6 @@ Result<void> FileSystem::symlinkat(Session& s, const char* target, int dirfd,
 
 Result<std::size_t> FileSystem::readlinkat(Session& s, int dirfd, const char* path_text,
                                            std::span<char> buffer) {
-    InodeId id;
     std::size_t length;
     {
         std::shared_lock lock(mutex_);
@@ -97,13 +96,13 @@ Result<std::size_t> FileSystem::readlinkat(Session& s, int dirfd, const char* pa
             if (!found.node) return fail(ENOENT);
             node = found.node;
         }
-        if (!node->is_symlink()) return fail(EINVAL);
+        // An empty path names dirfd, which must then be a symlink itself.
+        if (!node->is_symlink()) return fail(path.is_empty() ? ENOENT : EINVAL);
         if (buffer.empty()) return fail(EINVAL);
         length = std::min(buffer.size(), node->link_target.size());
         node->link_target.copy(buffer.data(), length);
-        id = node->id;
+        if (s.writeable) node->note_access(atime_mutex_);
     }
-    touch_atime(id);
     return length;
 }
 

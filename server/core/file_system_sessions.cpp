@@ -14,8 +14,8 @@ Result<std::unique_ptr<Session>> FileSystem::open_session(const SessionSpec& spe
     // Policy roots are found with full rights: the policy, not the client's
     // identity, decides what the session sees.
     Credentials root_cred;
-    Lookup found =
-        IMFS_TRY(resolve(WalkContext{inodes_, root_cred, root_}, root_, root_path, Follow::last));
+    Lookup found = IMFS_TRY(resolve(WalkContext{inodes_, root_cred, root_, atime_mutex_}, root_,
+                                    root_path, Follow::last));
     if (!found.node) return fail(ENOENT);
     if (!found.node->is_dir()) return fail(ENOTDIR);
     auto session = std::make_unique<Session>();
@@ -54,8 +54,8 @@ Result<void> FileSystem::narrow_root(Session& s, const char* subroot) {
     Path path = IMFS_TRY(Path::parse(subroot));
     std::unique_lock lock(mutex_);
     Credentials root_cred;
-    Lookup found = IMFS_TRY(
-        resolve(WalkContext{inodes_, root_cred, s.root.id()}, s.root.id(), path, Follow::last));
+    Lookup found = IMFS_TRY(resolve(WalkContext{inodes_, root_cred, s.root.id(), atime_mutex_},
+                                    s.root.id(), path, Follow::last));
     if (!found.node) return fail(ENOENT);
     if (!found.node->is_dir()) return fail(ENOTDIR);
     s.root = InodeRef(inodes_, found.node->id);

@@ -102,7 +102,13 @@ bool Inode::atime_is_stale(const timespec& now) const noexcept {
     return not_after(atime, mtime) || not_after(atime, ctime) || now.tv_sec - atime.tv_sec >= kDay;
 }
 
-void Inode::fill_stat(struct stat& st) const {
+void Inode::note_access(std::mutex& atime_mutex) {
+    timespec now = current_time();
+    std::lock_guard lock(atime_mutex);
+    if (atime_is_stale(now)) atime = now;
+}
+
+void Inode::fill_stat(struct stat& st, std::mutex& atime_mutex) const {
     st = {};
     // The slot index: stable for the inode's life, like a disk file system's
     // inode number; the generation is kept for FUSE's lookup answers.
@@ -115,7 +121,10 @@ void Inode::fill_stat(struct stat& st) const {
     st.st_size = static_cast<off_t>(size());
     st.st_blksize = 4096;
     st.st_blocks = (type == NodeType::regular && data) ? static_cast<blkcnt_t>(data->blocks()) : 0;
-    st.st_atim = atime;
+    {
+        std::lock_guard lock(atime_mutex);
+        st.st_atim = atime;
+    }
     st.st_mtim = mtime;
     st.st_ctim = ctime;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/directory.hpp"
@@ -71,13 +72,17 @@ struct Inode {
     FileData& file_data();
 
     void touch_atime(const timespec& now) { atime = now; }
+    // A read of the node: moves atime to now by the relatime rule. Callable
+    // under the shared tree lock: atime_mutex guards atime there.
+    void note_access(std::mutex& atime_mutex);
     void touch_mtime_ctime(const timespec& now) { mtime = ctime = now; }
     void touch_ctime(const timespec& now) { ctime = now; }
     // relatime: atime moves only when it is not newer than mtime or ctime,
     // or is a day old, as on a default Linux mount.
     bool atime_is_stale(const timespec& now) const noexcept;
 
-    void fill_stat(struct stat& st) const;
+    // atime_mutex: as for note_access().
+    void fill_stat(struct stat& st, std::mutex& atime_mutex) const;
 };
 
 }  // namespace imfs::core

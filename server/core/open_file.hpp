@@ -23,6 +23,9 @@ struct OpenFileDescription {
     // directory the offset is the next readdir position (a cookie).
     std::mutex position_mutex;
     std::uint64_t offset = 0;
+    // For a directory: where this reading of it stops (Directory::
+    // end_cookie() when it was opened or rewound to 0).
+    std::uint64_t dir_end = 0;
 
     bool is_path_only() const noexcept;
     bool can_read() const noexcept;

@@ -19,8 +19,9 @@ class Walk {
             pending_.push_back(*it);
     }
 
-    Result<void> push_symlink(const Inode& link) {
+    Result<void> push_symlink(Inode& link) {
         if (++links_followed_ > kMaxSymlinks) return fail(ELOOP);
+        if (ctx_.records_access) link.note_access(ctx_.atime_mutex);
         if (link.link_target.empty()) return fail(ENOENT);
         // Copy: the target must outlive the views pushed from it.
         const std::string& target = targets_.emplace_back(link.link_target);

@@ -46,6 +46,11 @@ struct WalkContext {
     InodeTable& inodes;
     const Credentials& cred;
     InodeId root;
+    // Following a symlink reads it (its atime moves, see
+    // Inode::note_access), except for a read-only session, as on a
+    // read-only mount.
+    std::mutex& atime_mutex;
+    bool records_access = true;
 };
 
 // Resolves path from start (a directory; ignored for an absolute path).
