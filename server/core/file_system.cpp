@@ -31,6 +31,11 @@ std::uint64_t FileSystem::bytes_used() const {
     return used_bytes_;
 }
 
+std::uint64_t FileSystem::descriptors_open(const Session& s) const {
+    std::shared_lock lock(mutex_);
+    return s.fds.open_count();
+}
+
 Result<OpenFileDescription*> FileSystem::description_locked(Session& s, int fd) {
     FdTable::Entry* entry = s.fds.find(fd);
     if (!entry) return fail(EBADF);

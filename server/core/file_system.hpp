@@ -121,6 +121,7 @@ class FileSystem {
     // ---- Statistics ----
     std::uint64_t inodes_used() const;
     std::uint64_t bytes_used() const;
+    std::uint64_t descriptors_open(const Session& s) const;
 
   private:
     struct ReadAccess;

@@ -18,6 +18,10 @@ struct SessionSpec {
     // The client may act for other identities (imfs_setcred); the FUSE
     // mount passes its callers' credentials this way.
     bool trusted = true;
+    // Read only by calls on this session. Whoever runs this session's calls
+    // one at a time (a server connection) may swap it between calls to act
+    // for a trusted client's callers; concurrent users must use
+    // FileSystem::set_credentials.
     Credentials cred;
 };
 
