@@ -1,0 +1,28 @@
+#include "backend.hpp"
+
+#include "host_backend.hpp"
+#ifndef CONFORMANCE_HOST_ONLY
+#include "imfs_backend.hpp"
+#endif
+
+namespace conformance {
+
+const std::vector<BackendFactory>& backend_factories() {
+    // The registration list: every conformance test runs once per entry.
+    static const std::vector<BackendFactory> factories = {
+        {"host", [](std::string& error) { return make_host_backend("/dev/shm", error); }},
+#ifndef CONFORMANCE_HOST_ONLY
+        {"embedded", [](std::string& error) { return make_imfs_backend("mem:", error); }},
+#endif
+    };
+    return factories;
+}
+
+std::vector<std::string> backend_names() {
+    std::vector<std::string> names;
+    for (const auto& factory : backend_factories())
+        names.push_back(factory.name);
+    return names;
+}
+
+}  // namespace conformance
