@@ -5,6 +5,7 @@
 #include "embedded.hpp"
 #include "embedded_session.hpp"
 #include "imfs/imfs.h"
+#include "remote_session.hpp"
 
 using imfs::client::finish;
 using imfs::client::on_session;
@@ -31,7 +32,13 @@ core::Result<int> open_session(const char* endpoint, const char* label,
     std::string_view name = endpoint;
     if (name == "mem:") return open_embedded(label, opts);
     if (name.starts_with("unix:") || name.starts_with("tcp:")) {
-        return core::fail(EPROTONOSUPPORT);  // the remote transport is not built yet
+        imfs::client::HelloRequest hello;
+        hello.label = label ? label : "";
+        hello.writeable = !(opts && opts->readonly);
+        hello.subroot = (opts && opts->subroot) ? opts->subroot : "";
+        auto connection = IMFS_TRY(imfs::client::RemoteConnection::open(name, hello));
+        return imfs::client::SessionTable::instance().add(
+            std::make_shared<imfs::client::RemoteSession>(std::move(connection)));
     }
     return core::fail(EINVAL);
 }

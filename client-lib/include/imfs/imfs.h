@@ -13,8 +13,9 @@
  *     leave, credentials and a umask. A bad session gives EBADF.
  *  4. Endpoints: "mem:" is this process's embedded file system (created by
  *     imfs_embedded_init() or on first use). "unix:PATH" and "tcp:HOST:PORT"
- *     name an imfsd server; until the remote transport is built they fail
- *     with EPROTONOSUPPORT.
+ *     name an imfsd server: the calls travel there and answer the same.
+ *     A lost connection makes every later call on the session fail with
+ *     EIO.
  *  5. Thread safety: every call may be made from any thread, on the same or
  *     different sessions. Calls on one descriptor are atomic with respect to
  *     its file offset, as on Linux.
@@ -53,7 +54,9 @@ int imfs_embedded_init(const char* config_path);
 
 /* Opens a session on endpoint for label. opts may be NULL. EACCES when no
  * policy admits the label; ENOENT/ENOTDIR when the subroot does not name a
- * directory; EROFS never (a read-only policy gives a read-only session). */
+ * directory; EROFS never (a read-only policy gives a read-only session);
+ * connect(2)'s errno when no server answers; EPROTONOSUPPORT when the
+ * server speaks another protocol version; EINVAL for a malformed endpoint. */
 int imfs_session_open(const char* endpoint, const char* label,
                       const struct imfs_session_options* opts);
 /* Closes every descriptor of the session, then the session. */
