@@ -28,7 +28,7 @@ std::uint64_t FileSystem::inodes_used() const {
 
 std::uint64_t FileSystem::bytes_used() const {
     std::shared_lock lock(mutex_);
-    return used_bytes_;
+    return inodes_.data_bytes();
 }
 
 std::uint64_t FileSystem::descriptors_open(const Session& s) const {
@@ -142,15 +142,15 @@ void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inod
 }
 
 Result<void> FileSystem::charge_bytes_locked(std::uint64_t bytes) const {
-    if (bytes > limits_.max_bytes || used_bytes_ > limits_.max_bytes - bytes) {
+    std::uint64_t used = inodes_.data_bytes();
+    if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
         return fail(ENOSPC);
     }
     return {};
 }
 
 void FileSystem::account_blocks_locked(std::uint64_t before_blocks, const Inode& inode) {
-    std::uint64_t after_blocks = inode.data ? inode.data->blocks() : 0;
-    used_bytes_ = used_bytes_ + after_blocks * 512 - before_blocks * 512;
+    inodes_.account_data(before_blocks, inode.data ? inode.data->blocks() : 0);
 }
 
 void FileSystem::kill_privileges_locked(const Session& s, Inode& inode, const timespec& now) {

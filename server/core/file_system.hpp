@@ -167,7 +167,6 @@ class FileSystem {
     Limits limits_;
     InodeTable inodes_;
     InodeId root_;
-    std::uint64_t used_bytes_ = 0;
 };
 
 }  // namespace imfs::core

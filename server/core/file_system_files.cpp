@@ -66,6 +66,7 @@ Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int
     bool exclusive = (flags & O_EXCL) || (flags & O_NOFOLLOW);
     Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, exclusive ? Follow::none : Follow::last));
     if (found.kind != LastKind::name) return fail(EISDIR);
+    if (!found.node && found.trailing_slash) return fail(EISDIR);  // via a symlink "x/"
     if (found.node) {
         if (flags & O_EXCL) return fail(EEXIST);
         if (found.node->is_dir()) return fail(EISDIR);

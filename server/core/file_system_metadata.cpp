@@ -168,7 +168,7 @@ Result<void> FileSystem::statvfs(Session& s, int dirfd, const char* path, struct
     st.f_bsize = kBlock;
     st.f_frsize = kBlock;
     st.f_blocks = limits_.max_bytes / kBlock;
-    std::uint64_t used_blocks = (used_bytes_ + kBlock - 1) / kBlock;
+    std::uint64_t used_blocks = (inodes_.data_bytes() + kBlock - 1) / kBlock;
     st.f_bfree = st.f_blocks > used_blocks ? st.f_blocks - used_blocks : 0;
     st.f_bavail = st.f_bfree;
     st.f_files = inodes_.max_inodes();

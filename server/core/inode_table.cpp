@@ -49,6 +49,7 @@ void InodeTable::free_if_unused(InodeId id) noexcept {
     Inode* inode = find(id);
     if (!inode || inode->nlink != 0 || inode->open_count != 0) return;
     Slot& s = slot(id.index);
+    if (inode->data) account_data(inode->data->blocks(), 0);
     s.inode = Inode{};  // drops data, entries and target now
     s.live = false;
     ++s.generation;

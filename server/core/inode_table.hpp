@@ -34,6 +34,13 @@ class InodeTable {
     void free_if_unused(InodeId id) noexcept;
 
     std::uint64_t used() const noexcept { return used_; }
+    // Bytes of file data (512-byte blocks, as st_blocks counts them) held by
+    // live inodes. Whoever changes a file's data reports the change here;
+    // freeing an inode gives its blocks back.
+    std::uint64_t data_bytes() const noexcept { return data_bytes_; }
+    void account_data(std::uint64_t before_blocks, std::uint64_t after_blocks) noexcept {
+        data_bytes_ = data_bytes_ + after_blocks * 512 - before_blocks * 512;
+    }
     std::uint64_t max_inodes() const noexcept { return max_inodes_; }
 
   private:
@@ -51,6 +58,7 @@ class InodeTable {
     std::vector<std::uint32_t> free_slots_;
     std::uint32_t next_index_ = 1;  // index 0 is never used: no inode number 0
     std::uint64_t used_ = 0;
+    std::uint64_t data_bytes_ = 0;
     std::uint64_t max_inodes_;
 };
 

@@ -83,8 +83,9 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
 
     Lookup result;
     result.trailing_slash = path.has_trailing_slash();
-    bool wants_dir = result.trailing_slash && follow != Follow::name_only;
-    bool follow_last = follow == Follow::last || wants_dir;
+    // A trailing slash asks for a directory, whether the path has it or the
+    // target of a symlink that ends the path.
+    auto wants_dir = [&] { return result.trailing_slash && follow != Follow::name_only; };
 
     if (walk.done()) {  // "/" or "///"
         if (!walk.current()->is_dir()) return fail(ENOTDIR);
@@ -111,8 +112,9 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
         }
         Inode* node = IMFS_TRY(walk.lookup(part));
         if (is_last) {
-            if (node && node->is_symlink() && follow_last) {
+            if (node && node->is_symlink() && (follow == Follow::last || wants_dir())) {
                 IMFS_TRY(walk.push_symlink(*node));
+                if (node->link_target.back() == '/') result.trailing_slash = true;
                 if (walk.done()) {  // target "/" or only slashes
                     result.parent = walk.current();
                     result.node = walk.current();
@@ -124,7 +126,7 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
             result.parent = walk.current();
             result.name = std::string(part);
             result.node = node;
-            if (node && wants_dir && !node->is_dir()) return fail(ENOTDIR);
+            if (node && wants_dir() && !node->is_dir()) return fail(ENOTDIR);
             return result;
         }
         if (!node) return fail(ENOENT);
