@@ -5,41 +5,66 @@
 
 namespace imfs::core {
 
+void FdTable::OpenBits::set(std::size_t i) {
+    std::size_t word = i / 64;
+    if (word >= words_.size()) {
+        words_.resize(word + 1);
+        full_.resize(words_.size() / 64 + 1);
+    }
+    words_[word] |= std::uint64_t{1} << (i % 64);
+    if (words_[word] == ~std::uint64_t{0}) full_[word / 64] |= std::uint64_t{1} << (word % 64);
+}
+
+void FdTable::OpenBits::reset(std::size_t i) noexcept {
+    std::size_t word = i / 64;
+    if (word >= words_.size()) return;
+    words_[word] &= ~(std::uint64_t{1} << (i % 64));
+    full_[word / 64] &= ~(std::uint64_t{1} << (word % 64));
+}
+
+std::size_t FdTable::OpenBits::lowest_clear_from(std::size_t from) const noexcept {
+    std::size_t word = from / 64;
+    if (word >= words_.size()) return from;
+    std::uint64_t clear = ~words_[word] & (~std::uint64_t{0} << (from % 64));
+    if (clear) return word * 64 + static_cast<std::size_t>(__builtin_ctzll(clear));
+    // The next word that is not full, through the summary.
+    for (std::size_t next = word + 1; next / 64 < full_.size();) {
+        std::uint64_t not_full = ~full_[next / 64] & (~std::uint64_t{0} << (next % 64));
+        if (!not_full) {
+            next = (next / 64 + 1) * 64;
+            continue;
+        }
+        std::size_t found = (next / 64) * 64 + static_cast<std::size_t>(__builtin_ctzll(not_full));
+        if (found >= words_.size()) break;
+        return found * 64 + static_cast<std::size_t>(__builtin_ctzll(~words_[found]));
+    }
+    return words_.size() * 64;
+}
+
+void FdTable::OpenBits::clear() noexcept {
+    words_.clear();
+    full_.clear();
+}
+
 Result<int> FdTable::install(std::shared_ptr<OpenFileDescription> description, bool cloexec,
                              int min_fd) {
     if (min_fd < 0 || static_cast<unsigned long>(min_fd) >= limit_) return fail(EINVAL);
-    min_fd = std::max(min_fd, kFirstFd);
-    int fd;
-    if (auto free = free_below_end_.lower_bound(min_fd); free != free_below_end_.end()) {
-        fd = *free;
-    } else {
-        fd = std::max(min_fd, static_cast<int>(entries_.size()));
-    }
-    if (static_cast<unsigned long>(fd) >= limit_) return fail(EMFILE);
-    if (static_cast<std::size_t>(fd) >= entries_.size()) {
-        for (int i = std::max(kFirstFd, static_cast<int>(entries_.size())); i < fd; ++i) {
-            free_below_end_.insert(i);
-        }
-        entries_.resize(static_cast<std::size_t>(fd) + 1);
-    } else {
-        free_below_end_.erase(fd);
-    }
-    entries_[static_cast<std::size_t>(fd)] = Entry{std::move(description), cloexec};
+    std::size_t fd =
+        open_bits_.lowest_clear_from(static_cast<std::size_t>(std::max(min_fd, kFirstFd)));
+    if (fd >= limit_) return fail(EMFILE);
+    if (fd >= entries_.size()) entries_.resize(fd + 1);
+    open_bits_.set(fd);
+    entries_[fd] = Entry{std::move(description), cloexec};
     ++open_;
-    return fd;
+    return static_cast<int>(fd);
 }
 
 Result<std::shared_ptr<OpenFileDescription>> FdTable::install_at(
     int fd, std::shared_ptr<OpenFileDescription> description, bool cloexec) {
     if (fd < 0 || static_cast<unsigned long>(fd) >= limit_) return fail(EBADF);
     auto index = static_cast<std::size_t>(fd);
-    if (index >= entries_.size()) {
-        for (int i = std::max(kFirstFd, static_cast<int>(entries_.size())); i < fd; ++i) {
-            free_below_end_.insert(i);
-        }
-        entries_.resize(index + 1);
-    }
-    free_below_end_.erase(fd);
+    if (index >= entries_.size()) entries_.resize(index + 1);
+    open_bits_.set(index);
     auto previous = std::exchange(entries_[index], Entry{std::move(description), cloexec});
     if (!previous.description) ++open_;
     return std::move(previous.description);
@@ -52,13 +77,11 @@ FdTable::Entry* FdTable::find(int fd) noexcept {
 }
 
 bool FdTable::full() const noexcept {
-    int lowest = free_below_end_.empty() ? std::max(kFirstFd, static_cast<int>(entries_.size()))
-                                         : *free_below_end_.begin();
-    return static_cast<unsigned long>(lowest) >= limit_;
+    return open_bits_.lowest_clear_from(kFirstFd) >= limit_;
 }
 
 void FdTable::mark_free(int fd) {
-    if (fd >= kFirstFd) free_below_end_.insert(fd);
+    open_bits_.reset(static_cast<std::size_t>(fd));
     --open_;
 }
 
@@ -82,7 +105,7 @@ void FdTable::remove_cloexec() {
 
 void FdTable::clear() {
     entries_.clear();
-    free_below_end_.clear();
+    open_bits_.clear();
     open_ = 0;
 }
 

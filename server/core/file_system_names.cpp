@@ -76,7 +76,7 @@ Result<void> FileSystem::symlinkat(Session& s, const char* target, int dirfd,
     if (found.trailing_slash) return fail(ENOENT);
     Inode* node =
         IMFS_TRY(create_node_locked(s, *found.parent, found.name, NodeType::symlink, 0777));
-    node->link_target = target_path.text();
+    node->link_target = std::string(target_path.text());
     return {};
 }
 

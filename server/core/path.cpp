@@ -9,13 +9,13 @@ Result<Path> Path::parse(const char* text) {
     // strnlen: never read more than PATH_MAX bytes of an unterminated buffer.
     std::size_t length = strnlen(text, PATH_MAX);
     if (length >= PATH_MAX) return fail(ENAMETOOLONG);
-    return Path(std::string(text, length));
+    return Path(std::string_view(text, length));
 }
 
 Result<Path> Path::parse(std::string_view text) {
     if (text.size() >= PATH_MAX) return fail(ENAMETOOLONG);
     if (text.find('\0') != std::string_view::npos) return fail(EINVAL);
-    return Path(std::string(text));
+    return Path(text);
 }
 
 std::vector<std::string_view> Path::components() const {

@@ -1,4 +1,6 @@
-// A path as a caller gave it, validated once.
+// A path as a caller gave it, validated once. A view: the caller's text
+// must outlive it (every call parses its paths and drops them before it
+// returns, so no copy is made on the hot path).
 #pragma once
 
 #include <limits.h>
@@ -19,7 +21,7 @@ class Path {
     [[nodiscard]] static Result<Path> parse(const char* text);
     [[nodiscard]] static Result<Path> parse(std::string_view text);
 
-    const std::string& text() const noexcept { return text_; }
+    std::string_view text() const noexcept { return text_; }
     bool is_empty() const noexcept { return text_.empty(); }
     bool is_absolute() const noexcept { return !text_.empty() && text_.front() == '/'; }
     // "a/" and "a/." both ask for a directory.
@@ -29,8 +31,8 @@ class Path {
     std::vector<std::string_view> components() const;
 
   private:
-    explicit Path(std::string text) : text_(std::move(text)) {}
-    std::string text_;
+    explicit Path(std::string_view text) : text_(text) {}
+    std::string_view text_;
 };
 
 // A single name: not empty, no '/', at most NAME_MAX bytes.

@@ -1,6 +1,5 @@
 #include "core/resolver.hpp"
 
-#include <deque>
 #include <vector>
 
 namespace imfs::core {
@@ -8,41 +7,42 @@ namespace imfs::core {
 namespace {
 
 // The walk's state: the directory reached so far and the components still
-// to go, last one at the front of the stack's back.
+// to go, the next one at the back. Components are views into the path and
+// into symlink targets, which stay put: the tree lock is held throughout.
 class Walk {
   public:
-    Walk(const WalkContext& ctx, Inode* start) : ctx_(ctx), current_(start) {}
+    Walk(const WalkContext& ctx, Inode* start) : ctx_(ctx), current_(start) {
+        // One scratch stack per thread: a walk allocates nothing once warm.
+        thread_local std::vector<std::string_view> scratch;
+        scratch.clear();
+        pending_ = &scratch;
+    }
 
-    void push_components(const Path& path) {
-        auto parts = path.components();
-        for (auto it = parts.rbegin(); it != parts.rend(); ++it)
-            pending_.push_back(*it);
+    // Pushes the components of text, last first, so they pop in order.
+    void push_components(std::string_view text) {
+        std::size_t end = text.size();
+        while (end > 0) {
+            std::size_t slash = text.rfind('/', end - 1);
+            std::size_t begin = slash == std::string_view::npos ? 0 : slash + 1;
+            if (begin < end) pending_->push_back(text.substr(begin, end - begin));
+            if (slash == std::string_view::npos) break;
+            end = slash;
+        }
     }
 
     Result<void> push_symlink(Inode& link) {
         if (++links_followed_ > kMaxSymlinks) return fail(ELOOP);
         if (ctx_.records_access) link.note_access(ctx_.atime_mutex);
         if (link.link_target.empty()) return fail(ENOENT);
-        // Copy: the target must outlive the views pushed from it.
-        const std::string& target = targets_.emplace_back(link.link_target);
-        if (target.front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
-        std::vector<std::string_view> parts;
-        std::string_view rest = target;
-        while (!rest.empty()) {
-            std::size_t slash = rest.find('/');
-            if (slash != 0) parts.push_back(rest.substr(0, slash));
-            if (slash == std::string_view::npos) break;
-            rest.remove_prefix(slash + 1);
-        }
-        for (auto it = parts.rbegin(); it != parts.rend(); ++it)
-            pending_.push_back(*it);
+        if (link.link_target.front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
+        push_components(link.link_target);
         return {};
     }
 
-    bool done() const { return pending_.empty(); }
+    bool done() const { return pending_->empty(); }
     std::string_view pop() {
-        std::string_view part = pending_.back();
-        pending_.pop_back();
+        std::string_view part = pending_->back();
+        pending_->pop_back();
         return part;
     }
 
@@ -68,8 +68,7 @@ class Walk {
   private:
     const WalkContext& ctx_;
     Inode* current_;
-    std::vector<std::string_view> pending_;
-    std::deque<std::string> targets_;
+    std::vector<std::string_view>* pending_;
     int links_followed_ = 0;
 };
 
@@ -79,7 +78,7 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
     if (path.is_empty()) return fail(ENOENT);
     Inode* root = &ctx.inodes.at(ctx.root);
     Walk walk(ctx, path.is_absolute() ? root : &ctx.inodes.at(start));
-    walk.push_components(path);
+    walk.push_components(path.text());
 
     Lookup result;
     result.trailing_slash = path.has_trailing_slash();

@@ -147,8 +147,8 @@ TEST(PathTest, TrailingSlashIsSeen) {
 TEST(PathTest, LongComponentsAreTheResolversBusiness) {
     // NAME_MAX applies per component during the walk (ENAMETOOLONG there),
     // not to the path as a whole.
-    std::string long_name(NAME_MAX + 1, 'x');
-    Result<Path> path = Path::parse(("/" + long_name + "/y").c_str());
+    const std::string text = "/" + std::string(NAME_MAX + 1, 'x') + "/y";
+    Result<Path> path = Path::parse(text.c_str());  // a view: text must outlive it
     ASSERT_TRUE(path.has_value());
     ASSERT_EQ(path->components().size(), 2u);
     EXPECT_EQ(path->components()[0].size(), 256u);
