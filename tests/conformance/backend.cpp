@@ -4,6 +4,9 @@
 #ifndef CONFORMANCE_HOST_ONLY
 #include "imfs_backend.hpp"
 #endif
+#ifdef IMFSD_PATH
+#include "imfsd_process.hpp"
+#endif
 
 namespace conformance {
 
@@ -13,6 +16,15 @@ const std::vector<BackendFactory>& backend_factories() {
         {"host", [](std::string& error) { return make_host_backend("/dev/shm", error); }},
 #ifndef CONFORMANCE_HOST_ONLY
         {"embedded", [](std::string& error) { return make_imfs_backend("mem:", error); }},
+#endif
+#ifdef IMFSD_PATH
+        // A real imfsd process on a Unix socket, started once for the suite.
+        {"remote",
+         [](std::string& error) -> std::unique_ptr<Backend> {
+             std::string endpoint = imfsd_endpoint(error);
+             if (endpoint.empty()) return nullptr;
+             return make_imfs_backend(endpoint, error);
+         }},
 #endif
     };
     return factories;
