@@ -27,6 +27,9 @@ $Cxx.namespace("imfs::protocol");
 # is refused with EPROTONOSUPPORT.
 const version :UInt32 = 1;
 
+# A Hello's data section (2 words) is smaller than a Request's (3): that is
+# how the server tells a request sent before the hello, or a second hello,
+# and closes the connection. Keep it so if either struct grows.
 struct Hello {
   version @0 :UInt32;
   # The label the client asks for. The label policies see is the listener's
@@ -82,6 +85,9 @@ struct Request {
   id @0 :UInt64;
   # Optional: act as this identity for this request only (see Credentials).
   credentials @1 :Credentials;
+
+  # An operation the server does not know (a newer schema's) is answered
+  # with ENOSYS; the connection goes on.
 
   union {
     # ---- Sessions -------------------------------------------------------

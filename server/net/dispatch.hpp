@@ -1,0 +1,28 @@
+// Dispatch: one Request becomes one core call, and its outcome one Reply.
+// The only place where core errors become the wire's errno.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/session.hpp"
+#include "imfs.capnp.h"
+#include "session_registry.hpp"
+
+namespace imfs::net {
+
+// What a request may need beyond its session.
+struct DispatchContext {
+    SessionRegistry& registry;
+    std::uint64_t connection;  // owner of the sessions this one forks
+    std::string_view label;    // the session's, for the log
+};
+
+// Validates every field of request, calls the core on s and fills reply
+// (id included). Unknown operations get ENOSYS. May throw kj::Exception
+// when the message is malformed (Cap'n Proto validates lazily); the caller
+// treats that as a broken peer. Runs the calls of one session one at a time.
+void dispatch(const DispatchContext& context, core::Session& s, protocol::Request::Reader request,
+              protocol::Reply::Builder reply);
+
+}  // namespace imfs::net

@@ -1,0 +1,74 @@
+// The server: listeners, the thread pool running the event loop, signals,
+// and the connections it accepted.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "admission.hpp"
+#include "asio.hpp"
+#include "connection.hpp"
+#include "core/file_system.hpp"
+#include "core/result.hpp"
+#include "listen_address.hpp"
+#include "session_registry.hpp"
+
+namespace imfs::net {
+
+class Server {
+  public:
+    Server(core::FileSystem& fs, Admission admission);
+    // Closes the listeners and removes the Unix sockets it created.
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and listens (logging why not on failure). A Unix socket file
+    // left by a dead server is replaced; one a live server answers on is
+    // EADDRINUSE, anything else at the path EEXIST.
+    [[nodiscard]] core::Result<void> listen(const ListenAddress& address);
+
+    // Serves on threads threads until SIGINT or SIGTERM, then stops
+    // accepting, lets the connections finish the replies they are writing,
+    // closes their sessions and returns.
+    void run(unsigned threads);
+
+  private:
+    using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+    struct Listener {
+        ListenAddress address;
+        Acceptor acceptor;
+        dev_t socket_dev = 0;  // the Unix socket file this server created
+        ino_t socket_ino = 0;
+        std::unique_ptr<asio::steady_timer> retry;  // after EMFILE and the like
+    };
+
+    core::Result<void> listen_unix(Listener& listener);
+    core::Result<void> listen_tcp(Listener& listener);
+    void accept(Listener& listener);
+    void on_accept(Listener& listener, const boost::system::error_code& error,
+                   Connection::Socket socket);
+    void stop();
+    void connection_closed(std::uint64_t id);
+    void remove_socket_files();
+
+    asio::io_context io_;
+    // Listeners, signals and stopping run on this strand.
+    asio::strand<asio::io_context::executor_type> strand_;
+    asio::signal_set signals_;
+    asio::steady_timer force_stop_;
+    SessionRegistry registry_;
+    Admission admission_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+
+    std::mutex connections_mutex_;
+    std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+    bool stopping_ = false;  // guarded by connections_mutex_
+};
+
+}  // namespace imfs::net
