@@ -70,14 +70,16 @@ HostFs::Dir HostFs::opendir(const char* name) {
     return dir;
 }
 
-ImfsFs::ImfsFs() {
-    if (int error = embedded_init_error(); error != 0) {
-        error_ = describe("imfs_embedded_init", "(empty tree)", error);
-        return;
+ImfsFs::ImfsFs(const std::string& endpoint) {
+    if (endpoint == "mem:") {
+        if (int error = embedded_init_error(); error != 0) {
+            error_ = describe("imfs_embedded_init", "(empty tree)", error);
+            return;
+        }
     }
-    session_ = imfs_session_open("mem:", "bench", nullptr);
+    session_ = imfs_session_open(endpoint.c_str(), "bench", nullptr);
     if (session_ < 0) {
-        error_ = describe("imfs_session_open", "mem:", errno);
+        error_ = describe("imfs_session_open", endpoint, errno);
         return;
     }
     std::string path = "/imfs-bench-" + std::to_string(++imfs_work_dirs);
@@ -109,6 +111,21 @@ ImfsFs::Dir ImfsFs::opendir(const char* name) {
         errno = error;
     }
     return dir;
+}
+
+namespace {
+std::string& remote_endpoint_storage() {
+    static std::string endpoint;
+    return endpoint;
+}
+}  // namespace
+
+const std::string& RemoteFs::remote_endpoint() {
+    return remote_endpoint_storage();
+}
+
+void RemoteFs::set_remote_endpoint(std::string endpoint) {
+    remote_endpoint_storage() = std::move(endpoint);
 }
 
 }  // namespace imfs_bench

@@ -97,15 +97,16 @@ class HostFs {
     int dirfd_ = -1;
 };
 
-// Embedded IMFS: its own session on "mem:" and a fresh directory in the process's embedded file
-// system. The directory and anything left in it are removed, then the session is closed, on
-// destruction.
+// IMFS through the C API: its own session on an endpoint ("mem:", the process's embedded file
+// system, unless a subclass names another) and a fresh directory there. The directory and
+// anything left in it are removed, then the session is closed, on destruction.
 class ImfsFs {
   public:
     static constexpr std::string_view kName = "imfs";
     using Dir = IMFS_DIR*;
 
-    ImfsFs();
+    ImfsFs() : ImfsFs("mem:") {}
+    explicit ImfsFs(const std::string& endpoint);
     ~ImfsFs();
     ImfsFs(const ImfsFs&) = delete;
     ImfsFs& operator=(const ImfsFs&) = delete;
@@ -143,6 +144,8 @@ class ImfsFs {
         return imfs_readdir(dir);
     }
     int closedir(Dir dir) { return imfs_closedir(dir); }
+
+    int session() const { return session_; }
 
   private:
     std::string path_;
@@ -190,5 +193,16 @@ int remove_contents(Fs& fs, const std::string& name) {
     }
     return failures;
 }
+
+// IMFS through a real imfsd: the same calls on a session of remote_endpoint().
+class RemoteFs : public ImfsFs {
+  public:
+    static constexpr std::string_view kName = "remote";
+    RemoteFs() : ImfsFs(remote_endpoint()) {}
+
+    // The endpoint of the imfsd the run started ("unix:PATH"); set once before any RemoteFs.
+    static const std::string& remote_endpoint();
+    static void set_remote_endpoint(std::string endpoint);
+};
 
 }  // namespace imfs_bench

@@ -48,8 +48,8 @@ std::string pad_left(const std::string& text, int width) {
 
 // The result of `key`/`backend` if it ran and succeeded.
 const RunResult* find_ok(const std::map<std::string, RunResult>& results, const std::string& key,
-                         const char* backend) {
-    auto it = results.find(key + "/" + backend);
+                         std::string_view backend) {
+    auto it = results.find(key + "/" + std::string(backend));
     if (it == results.end() || !it->second.error.empty() || it->second.empty()) return nullptr;
     return &it->second;
 }
@@ -57,8 +57,8 @@ const RunResult* find_ok(const std::map<std::string, RunResult>& results, const 
 // "-" when not run, "FAILED" when it failed, else what `show` makes of it.
 template <class Show>
 std::string cell(const std::map<std::string, RunResult>& results, const std::string& key,
-                 const char* backend, Show show) {
-    auto it = results.find(key + "/" + backend);
+                 std::string_view backend, Show show) {
+    auto it = results.find(key + "/" + std::string(backend));
     if (it == results.end()) return "-";
     if (!it->second.error.empty()) return "FAILED";
     return show(it->second);
@@ -77,8 +77,11 @@ std::string verdict(bool met) {
 
 void print_speed(std::ostream& out, const Summary& summary,
                  const std::map<std::string, RunResult>& results) {
-    out << pad("workload", kLabelWidth) << pad_left("host tmpfs", kCellWidth)
-        << pad_left("IMFS", kCellWidth) << pad_left("speed-up", 10) << "   target\n";
+    const std::string& base = summary.baseline;
+    const std::string& other = summary.contender;
+    out << pad("workload", kLabelWidth) << pad_left(summary.baseline_heading, kCellWidth)
+        << pad_left(summary.contender_heading, kCellWidth) << pad_left("speed-up", 10)
+        << "   target\n";
     for (const SpeedRow& row : summary.speed) {
         bool by_time = row.measure == Measure::kTimePerOp;
         auto show = [by_time](const RunResult& result) {
@@ -87,8 +90,8 @@ void print_speed(std::ostream& out, const Summary& summary,
         };
         std::string ratio = "-";
         std::string target = row.min_speedup > 0 ? printf_string(">= %gx", row.min_speedup) : "";
-        const RunResult* host = find_ok(results, row.key, "host");
-        const RunResult* imfs = find_ok(results, row.key, "imfs");
+        const RunResult* host = find_ok(results, row.key, base);
+        const RunResult* imfs = find_ok(results, row.key, other);
         if (host != nullptr && imfs != nullptr) {
             double speedup = by_time ? host->ns_per_op() / imfs->ns_per_op()
                                      : imfs->bytes_per_second() / host->bytes_per_second();
@@ -96,8 +99,8 @@ void print_speed(std::ostream& out, const Summary& summary,
             if (row.min_speedup > 0) target += verdict(speedup >= row.min_speedup);
         }
         out << pad(row.label, kLabelWidth)
-            << pad_left(cell(results, row.key, "host", show), kCellWidth)
-            << pad_left(cell(results, row.key, "imfs", show), kCellWidth) << pad_left(ratio, 10)
+            << pad_left(cell(results, row.key, base, show), kCellWidth)
+            << pad_left(cell(results, row.key, other, show), kCellWidth) << pad_left(ratio, 10)
             << "   " << target << "\n";
     }
 }

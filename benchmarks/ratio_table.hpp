@@ -45,6 +45,12 @@ struct MemoryRow {
 
 struct Summary {
     std::string title;
+    // The two backends each speed row compares (benchmark name suffixes)
+    // and the column headings they get.
+    std::string baseline = "host";
+    std::string baseline_heading = "host tmpfs";
+    std::string contender = "imfs";
+    std::string contender_heading = "IMFS";
     std::vector<SpeedRow> speed;
     std::vector<FlatRow> flat;
     std::vector<MemoryRow> memory;
