@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include <iostream>
 #include <mutex>
+
+#include "config/config.hpp"
+#include "policies/admission.hpp"
+#include "policies/policy_set.hpp"
 
 namespace imfs::client {
 
@@ -10,6 +15,8 @@ namespace {
 
 std::mutex embedded_mutex;
 std::shared_ptr<core::FileSystem> embedded;
+// Set when a config was loaded; without one every label gets "/".
+std::shared_ptr<const policies::PolicySet> embedded_policies;
 
 // As tmpfs sizes itself: half of the machine's memory.
 core::Limits default_limits() {
@@ -28,10 +35,17 @@ core::Limits default_limits() {
 core::Result<void> embedded_init(const char* config_path) {
     std::lock_guard lock(embedded_mutex);
     if (embedded) return core::fail(EBUSY);
-    // Configs arrive with the config work (issue 4); refuse rather than
-    // silently serve an empty tree.
-    if (config_path != nullptr) return core::fail(ENOTSUP);
-    embedded = std::make_shared<core::FileSystem>(default_limits());
+    if (config_path == nullptr) {
+        embedded = std::make_shared<core::FileSystem>(default_limits());
+        return {};
+    }
+    auto loaded = config::load_file_system(config_path, default_limits());
+    if (!loaded) {
+        config::print(std::cerr, loaded.error());
+        return core::fail(EINVAL);
+    }
+    embedded_policies = std::make_shared<const policies::PolicySet>(loaded->config.policies);
+    embedded = std::move(loaded->fs);
     return {};
 }
 
@@ -41,8 +55,16 @@ std::shared_ptr<core::FileSystem> embedded_fs() {
     return embedded;
 }
 
-core::Result<core::SessionSpec> embedded_policy(const char*) {
-    return core::SessionSpec{};  // root "/", writeable, trusted, uid 0
+core::Result<core::SessionSpec> embedded_policy(const char* label) {
+    std::shared_ptr<const policies::PolicySet> policies;
+    {
+        std::lock_guard lock(embedded_mutex);
+        policies = embedded_policies;
+    }
+    if (!policies) return core::SessionSpec{};  // root "/", writeable, trusted, uid 0
+    // No listener in between: the client's label is the whole label.
+    policies::Admission admission = IMFS_TRY(policies::admit(*policies, label, {}));
+    return admission.spec;
 }
 
 }  // namespace imfs::client

@@ -8,12 +8,16 @@
 
 namespace imfs::client {
 
-// Creates it from config_path (nullptr: empty tree, every label gets "/"
-// and may write). EBUSY if it exists.
+// Creates it from config_path: its limits, content and policies. nullptr:
+// an empty tree where every label gets "/" and may write. EBUSY if it
+// exists; EINVAL for a bad config, whose diagnostics go to stderr
+// (FILE:LINE:COLUMN: problem), leaving no file system behind.
 core::Result<void> embedded_init(const char* config_path);
 // The embedded file system, created empty on first use.
 std::shared_ptr<core::FileSystem> embedded_fs();
-// What a session for label gets there.
+// What a session for label gets there (before the client's wishes:
+// imfs_session_open applies readonly and subroot). EACCES when the config's
+// policies admit no such label.
 core::Result<core::SessionSpec> embedded_policy(const char* label);
 
 }  // namespace imfs::client
