@@ -8,6 +8,7 @@
 #include "dispatch.hpp"
 #include "dispatch_support.hpp"
 #include "log.hpp"
+#include "policies/label.hpp"
 
 namespace imfs::net {
 
@@ -30,11 +31,6 @@ constexpr std::size_t kRequestDataBytes =
 static_assert(kHelloDataBytes < kRequestDataBytes,
               "a Hello and a Request are told apart by their data sections' sizes");
 
-std::string compose_label(const std::string& listener, std::string_view client) {
-    if (listener.empty()) return std::string(client);
-    return listener + " -> " + std::string(client);
-}
-
 }  // namespace
 
 Connection::Connection(Socket socket, std::string listener_label, SessionRegistry& registry,
@@ -55,6 +51,16 @@ Connection::~Connection() {
 
 void Connection::start() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_more(); });
+}
+
+void Connection::review() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        if (self->closed_ || !self->grant_ || self->admission_.still_granted(*self->grant_)) return;
+        log(LogLevel::info, "session closed by reload: ", quoted(self->label_),
+            ": its policy changed or is gone");
+        self->stopping_ = true;
+        if (!self->writing_) return self->close();
+    });
 }
 
 void Connection::stop() {
@@ -141,7 +147,8 @@ bool Connection::handle_hello(capnp::MessageReader& message) {
             answer_hello(EINVAL);
             return true;
         }
-        label_ = taken.label + " (forked)";
+        label_ = taken.grant.label + " (forked)";
+        grant_ = std::move(taken.grant);
     } else {
         auto client_label = hello.getLabel();
         if (client_label.size() > kMaxLabelBytes) {
@@ -149,26 +156,21 @@ bool Connection::handle_hello(capnp::MessageReader& message) {
             answer_hello(EINVAL);
             return true;
         }
-        label_ = compose_label(listener_label_,
-                               std::string_view(client_label.begin(), client_label.size()));
-        auto spec = admission_.admit(label_);
-        if (!spec) {
-            log(LogLevel::info, "session refused: ", quoted(label_), ": no policy");
-            answer_hello(spec.error().value);
+        label_ = policies::compose_label(
+            listener_label_, std::string_view(client_label.begin(), client_label.size()));
+        auto subroot = detail::path_of(hello.getSubroot());
+        if (!subroot) {
+            log(LogLevel::info, "session refused: ", quoted(label_), ": bad subroot");
+            answer_hello(subroot.error().value);
             return true;
         }
-        spec->writeable = spec->writeable && hello.getWriteable();
-        core::FileSystem& fs = registry_.file_system();
-        auto session = fs.open_session(*spec);
-        if (session && hello.getSubroot().size() > 0) {
-            auto subroot = detail::path_of(hello.getSubroot());
-            core::Result<void> narrowed =
-                subroot ? fs.narrow_root(**session, *subroot) : std::unexpected(subroot.error());
-            if (!narrowed) {
-                fs.close_session(std::move(*session));
-                session = std::unexpected(narrowed.error());
-            }
+        auto grant = admission_.admit(label_, hello.getWriteable(), std::string(*subroot));
+        if (!grant) {
+            log(LogLevel::info, "session refused: ", quoted(label_), ": no policy admits it");
+            answer_hello(grant.error().value);
+            return true;
         }
+        auto session = policies::open_admitted_session(registry_.file_system(), grant->admission);
         if (!session) {
             log(LogLevel::info, "session refused: ", quoted(label_), ": ",
                 std::strerror(session.error().value));
@@ -176,6 +178,7 @@ bool Connection::handle_hello(capnp::MessageReader& message) {
             return true;
         }
         session_ = std::move(*session);
+        grant_ = std::move(*grant);
     }
     registry_.add_live(*session_);
     log(LogLevel::info, "session opened: ", quoted(label_),
@@ -200,7 +203,7 @@ bool Connection::handle_request(capnp::MessageReader& message) {
     }
     auto request = message.getRoot<protocol::Request>();
     auto reply = ReplyBatch::new_message();
-    dispatch(DispatchContext{registry_, id_, label_}, *session_, request,
+    dispatch(DispatchContext{registry_, id_, *grant_}, *session_, request,
              reply->initRoot<protocol::Reply>());
     batch_.add(std::move(reply));
     return true;

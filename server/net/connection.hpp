@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "admission.hpp"
@@ -40,6 +41,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void start();
     // Thread-safe: finishes the replies being written, then closes.
     void stop();
+    // Thread-safe: closes the session (as stop()) unless admission still
+    // grants it what it has (after a reload of the policies).
+    void review();
     // Closes at once; only when no thread runs the event loop.
     void close_now() { close(); }
 
@@ -71,7 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     protocol::FrameReader frames_;
     ReplyBatch batch_;
     std::unique_ptr<core::Session> session_;
-    std::string label_;
+    std::string label_;           // for the log
+    std::optional<Grant> grant_;  // set once the hello is accepted
     std::uint64_t write_generation_ = 0;
     bool writing_ = false;
     bool close_after_write_ = false;

@@ -59,7 +59,7 @@ void fill_stats(const DispatchContext& context, protocol::ServerStats::Builder o
 
 Result<std::uint64_t> fork_and_park(const DispatchContext& context, core::Session& s) {
     auto child = IMFS_TRY(context.registry.file_system().fork_session(s));
-    return context.registry.park(context.connection, std::move(child), std::string(context.label));
+    return context.registry.park(context.connection, std::move(child), context.grant);
 }
 
 }  // namespace

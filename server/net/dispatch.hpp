@@ -15,7 +15,7 @@ namespace imfs::net {
 struct DispatchContext {
     SessionRegistry& registry;
     std::uint64_t connection;  // owner of the sessions this one forks
-    std::string_view label;    // the session's, for the log
+    const Grant& grant;        // the session's: a fork's child inherits it
 };
 
 // Validates every field of request, calls the core on s and fills reply

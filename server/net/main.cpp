@@ -3,6 +3,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -10,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "admission.hpp"
+#include "config/config.hpp"
 #include "core/file_system.hpp"
 #include "listen_address.hpp"
 #include "log.hpp"
@@ -25,6 +27,7 @@ constexpr int kUsageError = 2;
 
 struct Options {
     std::string config;
+    std::string check_config;
     std::vector<std::string> listen;
     unsigned threads = 0;
     std::string log_level = "info";
@@ -41,6 +44,45 @@ std::optional<mode_t> parse_mode(const std::string& text) {
     return mode;
 }
 
+// As tmpfs sizes itself: half of the machine's memory, unless <limits> say.
+core::Limits tmpfs_like_limits() {
+    core::Limits limits;
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long page_size = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page_size > 0) {
+        limits.max_bytes =
+            static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+    }
+    return limits;
+}
+
+net::ListenAddress listen_address_of(const config::Listener& listener) {
+    net::ListenAddress address;
+    if (listener.kind == config::Listener::Kind::unix_socket) {
+        address.kind = net::ListenAddress::Kind::unix_socket;
+        address.path = listener.unix_path;
+    } else {
+        address.kind = net::ListenAddress::Kind::tcp;
+        address.host = listener.host;
+        address.port = listener.port;
+    }
+    address.label = listener.label;
+    address.socket_mode = listener.mode;
+    return address;
+}
+
+// --check-config: 0 when the file loads (content and policy roots
+// included), 1 after printing what is wrong.
+int check_config(const std::string& path) {
+    auto loaded = config::load_file_system(path, tmpfs_like_limits());
+    if (!loaded) {
+        config::print(std::cerr, loaded.error());
+        return EXIT_FAILURE;
+    }
+    std::cout << path << ": ok (" << loaded->report.to_string() << ")\n";
+    return EXIT_SUCCESS;
+}
+
 int serve(const Options& options) {
     auto level = net::parse_log_level(options.log_level);
     if (!level) {
@@ -53,15 +95,29 @@ int serve(const Options& options) {
         std::cerr << "imfsd: --socket-mode: expected an octal mode such as 0600\n";
         return kUsageError;
     }
-    if (!options.config.empty()) {
-        std::cerr << "imfsd: --config: not supported yet (serve an empty tree with --listen)\n";
-        return kUsageError;
-    }
-    if (options.listen.empty()) {
-        std::cerr << "imfsd: nothing to listen on: give --listen unix:PATH or tcp:HOST:PORT\n";
-        return kUsageError;
-    }
+    // The tree and the policies: from the config, or an empty tree open to
+    // every label.
+    std::shared_ptr<core::FileSystem> fs;
+    std::optional<policies::PolicySet> policies;
     std::vector<net::ListenAddress> addresses;
+    if (!options.config.empty()) {
+        auto loaded = config::load_file_system(options.config, tmpfs_like_limits());
+        if (!loaded) {
+            config::print(std::cerr, loaded.error());
+            std::cerr << "imfsd: " << options.config << ": not started\n";
+            return EXIT_FAILURE;
+        }
+        net::log(net::LogLevel::info, options.config, ": ", loaded->report.to_string());
+        fs = loaded->fs;
+        policies = std::move(loaded->config.policies);
+        for (const config::Listener& listener : loaded->config.listeners) {
+            addresses.push_back(listen_address_of(listener));
+        }
+    } else {
+        fs = std::make_shared<core::FileSystem>(tmpfs_like_limits());
+    }
+    // --listen replaces the config's listeners.
+    if (!options.listen.empty()) addresses.clear();
     for (const std::string& spec : options.listen) {
         auto address = net::parse_listen_address(spec);
         if (!address) {
@@ -75,14 +131,33 @@ int serve(const Options& options) {
 
     // Peers that vanish must be write errors, not a signal that ends us.
     std::signal(SIGPIPE, SIG_IGN);
-    core::FileSystem fs;
-    net::Server server(fs, net::Admission{});
+    if (addresses.empty()) {
+        std::cerr << "imfsd: nothing to listen on: give --listen unix:PATH or tcp:HOST:PORT, "
+                     "or <listen> in the config\n";
+        return kUsageError;
+    }
+    bool open_to_all = !policies.has_value();
+    net::Server server(*fs, std::move(policies));
+    if (!options.config.empty()) {
+        server.on_reload([path = options.config, fs]() -> std::optional<policies::PolicySet> {
+            auto reloaded = config::reload_policies(path, *fs);
+            if (!reloaded) {
+                for (const auto& diagnostic : reloaded.error()) {
+                    net::log(net::LogLevel::error, diagnostic.to_string());
+                }
+                return std::nullopt;
+            }
+            return std::move(*reloaded);
+        });
+    }
     for (const auto& address : addresses) {
         if (!server.listen(address)) return EXIT_FAILURE;
     }
-    net::log(net::LogLevel::info,
-             "serving an empty tree; every label gets root /, may write "
-             "and is trusted (no --config)");
+    if (open_to_all) {
+        net::log(net::LogLevel::info,
+                 "serving an empty tree; every label gets root /, may write "
+                 "and is trusted (no --config)");
+    }
     server.run(std::max(threads, 1u));
     return EXIT_SUCCESS;
 }
@@ -94,9 +169,11 @@ int main(int argc, char** argv) {
     po::options_description described("imfsd: the IMFS server\n\nOptions");
     described.add_options()("help,h", "this text")(
         "config", po::value(&options.config)->value_name("FILE"),
-        "the XML config: content, listeners, policies (not supported yet)")(
+        "the XML config: content, limits, listeners, policies")(
+        "check-config", po::value(&options.check_config)->value_name("FILE"),
+        "validate FILE (content and policy roots included) and exit: 0 good, 1 bad")(
         "listen", po::value(&options.listen)->composing()->value_name("ADDRESS"),
-        "unix:PATH or tcp:HOST:PORT; repeatable")(
+        "unix:PATH or tcp:HOST:PORT; repeatable; replaces the config's <listen>")(
         "threads", po::value(&options.threads)->value_name("N"),
         "event-loop threads (default: the number of cores)")(
         "log-level", po::value(&options.log_level)->value_name("LEVEL"),
@@ -116,6 +193,7 @@ int main(int argc, char** argv) {
         return EXIT_SUCCESS;
     }
     try {
+        if (!options.check_config.empty()) return check_config(options.check_config);
         return serve(options);
     } catch (const std::exception& e) {
         std::cerr << "imfsd: " << e.what() << "\n";

@@ -40,12 +40,49 @@ int errno_of(const boost::system::error_code& error) {
 
 }  // namespace
 
-Server::Server(core::FileSystem& fs, Admission admission)
+Server::Server(core::FileSystem& fs, std::optional<policies::PolicySet> policies)
     : strand_(asio::make_strand(io_)),
       signals_(strand_, SIGINT, SIGTERM),
+      reload_signals_(strand_, SIGHUP),
       force_stop_(strand_),
-      registry_(fs),
-      admission_(std::move(admission)) {}
+      registry_(fs) {
+    if (policies) admission_.replace(std::move(*policies));
+}
+
+void Server::on_reload(ReloadPolicies reload) {
+    reload_ = std::move(reload);
+}
+
+void Server::wait_for_reload() {
+    reload_signals_.async_wait([this](const boost::system::error_code& error, int) {
+        if (error) return;
+        reload();
+        wait_for_reload();
+    });
+}
+
+void Server::reload() {
+    if (!reload_) {
+        log(LogLevel::warn, "SIGHUP: no config to reload (started without --config)");
+        return;
+    }
+    auto policies = reload_();
+    if (!policies) {
+        log(LogLevel::error, "SIGHUP: the config was rejected; the old policies stay");
+        return;
+    }
+    admission_.replace(std::move(*policies));
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+        std::lock_guard lock(connections_mutex_);
+        for (auto& [id, weak] : connections_) {
+            if (auto connection = weak.lock()) open.push_back(std::move(connection));
+        }
+    }
+    log(LogLevel::info, "SIGHUP: policies reloaded; reviewing ", open.size(), " sessions");
+    for (auto& connection : open)
+        connection->review();
+}
 
 Server::~Server() {
     for (auto& listener : listeners_) {
@@ -161,6 +198,7 @@ void Server::run(unsigned threads) {
         log(LogLevel::info, "signal ", signal, ": stopping");
         stop();
     });
+    wait_for_reload();
     for (auto& listener : listeners_) {
         asio::post(strand_, [this, l = listener.get()] { accept(*l); });
     }
@@ -220,6 +258,8 @@ void Server::on_accept(Listener& listener, const boost::system::error_code& erro
 
 void Server::stop() {
     signals_.clear();  // a second signal ends the process the default way
+    boost::system::error_code ignored_error;
+    reload_signals_.cancel(ignored_error);
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);

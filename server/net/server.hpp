@@ -5,8 +5,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -22,7 +24,15 @@ namespace imfs::net {
 
 class Server {
   public:
-    Server(core::FileSystem& fs, Admission admission);
+    // Without policies every label is admitted (see Admission).
+    explicit Server(core::FileSystem& fs,
+                    std::optional<policies::PolicySet> policies = std::nullopt);
+
+    // What SIGHUP does: new policies, or nullopt when the new config is bad
+    // (the old ones stay; the callback logs why). Sessions the new policies
+    // no longer grant what they have are closed.
+    using ReloadPolicies = std::function<std::optional<policies::PolicySet>()>;
+    void on_reload(ReloadPolicies reload);
     // Closes the listeners and removes the Unix sockets it created.
     ~Server();
     Server(const Server&) = delete;
@@ -54,6 +64,8 @@ class Server {
     void on_accept(Listener& listener, const boost::system::error_code& error,
                    Connection::Socket socket);
     void stop();
+    void wait_for_reload();
+    void reload();
     void connection_closed(std::uint64_t id);
     void remove_socket_files();
 
@@ -61,6 +73,8 @@ class Server {
     // Listeners, signals and stopping run on this strand.
     asio::strand<asio::io_context::executor_type> strand_;
     asio::signal_set signals_;
+    asio::signal_set reload_signals_;
+    ReloadPolicies reload_;
     asio::steady_timer force_stop_;
     SessionRegistry registry_;
     Admission admission_;

@@ -64,7 +64,7 @@ void SessionRegistry::retire(std::unique_ptr<core::Session> s) {
 
 core::Result<std::uint64_t> SessionRegistry::park(std::uint64_t owner,
                                                   std::unique_ptr<core::Session> child,
-                                                  std::string label) {
+                                                  Grant grant) {
     std::unique_lock lock(mutex_);
     std::size_t& count = parked_per_owner_[owner];
     if (count >= kMaxPendingPerConnection) {
@@ -75,7 +75,7 @@ core::Result<std::uint64_t> SessionRegistry::park(std::uint64_t owner,
     std::uint64_t token = random_token();
     while (parked_.contains(token))
         token = random_token();
-    parked_.emplace(token, Parked{owner, std::move(child), std::move(label)});
+    parked_.emplace(token, Parked{owner, std::move(child), std::move(grant)});
     ++count;
     return token;
 }
@@ -84,7 +84,7 @@ SessionRegistry::Taken SessionRegistry::take(std::uint64_t token) {
     std::lock_guard lock(mutex_);
     auto found = parked_.find(token);
     if (found == parked_.end()) return {};
-    Taken taken{std::move(found->second.session), std::move(found->second.label)};
+    Taken taken{std::move(found->second.session), std::move(found->second.grant)};
     auto owner = parked_per_owner_.find(found->second.owner);
     if (owner != parked_per_owner_.end() && --owner->second == 0) parked_per_owner_.erase(owner);
     parked_.erase(found);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "admission.hpp"
 #include "core/file_system.hpp"
 #include "core/result.hpp"
 #include "core/session.hpp"
@@ -42,13 +43,13 @@ class SessionRegistry {
 
     // Keeps a forked child until a connection attaches to it; the token is
     // random and nonzero. EAGAIN when owner already has too many waiting.
-    // label is the parent's, for the log.
+    // grant is the parent's: the child is judged by it on a reload.
     [[nodiscard]] core::Result<std::uint64_t> park(std::uint64_t owner,
                                                    std::unique_ptr<core::Session> child,
-                                                   std::string label);
+                                                   Grant grant);
     struct Taken {
         std::unique_ptr<core::Session> session;  // nullptr: no such token
-        std::string label;
+        Grant grant;
     };
     // The parked session for token, no longer parked.
     Taken take(std::uint64_t token);
@@ -62,7 +63,7 @@ class SessionRegistry {
     struct Parked {
         std::uint64_t owner;
         std::unique_ptr<core::Session> session;
-        std::string label;
+        Grant grant;
     };
 
     core::FileSystem& fs_;

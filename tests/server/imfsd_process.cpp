@@ -54,11 +54,29 @@ std::string fresh_socket_path() {
     return path;
 }
 
+namespace {
+
+std::vector<std::string> listen_args(const std::string& socket_path,
+                                     const std::vector<std::string>& extra_args) {
+    std::vector<std::string> args{"--listen", "unix:" + socket_path, "--threads",
+                                  "2",        "--log-level",         "warn"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return args;
+}
+
+}  // namespace
+
 ImfsdProcess::ImfsdProcess(std::vector<std::string> extra_args)
     : socket_path_(fresh_socket_path()) {
-    std::vector<std::string> args{"--listen", "unix:" + socket_path_, "--threads",
-                                  "2",        "--log-level",          "warn"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    start(listen_args(socket_path_, extra_args));
+}
+
+ImfsdProcess::ImfsdProcess(ExactArgs, const std::vector<std::string>& args, std::string socket_path)
+    : socket_path_(std::move(socket_path)) {
+    if (!args.empty()) start(args);
+}
+
+void ImfsdProcess::start(const std::vector<std::string>& args) {
     pid_ = spawn(args);
     if (pid_ < 0) return;
     auto deadline = std::chrono::steady_clock::now() + 5s;

@@ -16,6 +16,10 @@ class ImfsdProcess {
     // Starts imfsd with extra arguments after --listen; waits until its
     // socket accepts connections (started() tells whether it did).
     explicit ImfsdProcess(std::vector<std::string> extra_args = {});
+    // Starts imfsd with exactly args (its listeners from a config, say) and
+    // waits for socket_path to accept connections.
+    struct ExactArgs {};
+    ImfsdProcess(ExactArgs, const std::vector<std::string>& args, std::string socket_path);
     ~ImfsdProcess();
     ImfsdProcess(const ImfsdProcess&) = delete;
     ImfsdProcess& operator=(const ImfsdProcess&) = delete;
@@ -29,6 +33,8 @@ class ImfsdProcess {
     std::optional<int> stop(int signal, std::chrono::milliseconds timeout);
 
   private:
+    void start(const std::vector<std::string>& args);
+
     std::string socket_path_;
     pid_t pid_ = -1;
     bool started_ = false;

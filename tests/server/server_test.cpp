@@ -577,7 +577,8 @@ TEST(ImfsdProcessTest, StaleSocketIsReplacedLiveOneIsNot) {
 }
 
 TEST(ImfsdProcessTest, CommandLineErrorsAreReported) {
-    EXPECT_EQ(run_imfsd({"--config", "/nonexistent.xml"}, 5s), 2);
+    // A config that cannot be read is a bad config (1), not a usage error.
+    EXPECT_EQ(run_imfsd({"--config", "/nonexistent.xml"}, 5s), 1);
     EXPECT_EQ(run_imfsd({"--listen", "bogus"}, 5s), 2);
     EXPECT_EQ(run_imfsd({"--listen", "unix:/tmp/x", "--log-level", "loud"}, 5s), 2);
     EXPECT_EQ(run_imfsd({"--frobnicate"}, 5s), 2);
