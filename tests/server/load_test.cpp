@@ -1,0 +1,182 @@
+// Load through the client library against a real imfsd: many clients at
+// once, one session shared by several threads, every byte read back
+// checked, and nothing left behind on the server afterwards.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <imfs/imfs.h>
+
+#include <atomic>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "imfsd_process.hpp"
+#include "raw_client.hpp"
+
+namespace {
+
+using imfs::test::ImfsdProcess;
+using imfs::test::RawClient;
+
+// Bytes that depend on who wrote them, where and when, so a torn, lost or
+// misplaced write cannot read back as expected.
+std::vector<char> pattern(unsigned client, unsigned round, std::size_t size) {
+    std::vector<char> bytes(size);
+    std::uint32_t x = client * 2654435761u ^ round * 40503u ^ 0x9e3779b9u;
+    for (auto& b : bytes) {
+        x = x * 1664525u + 1013904223u;
+        b = static_cast<char>(x >> 24);
+    }
+    return bytes;
+}
+
+std::uint64_t server_sessions(const std::string& socket) {
+    auto client = RawClient::connect(socket);
+    if (!client || client->hello() != 0) return ~0ull;
+    auto stats = client->call([](imfs::protocol::Request::Builder r) { r.setStats(); });
+    return stats ? stats->sessions - 1 : ~0ull;  // not counting this one
+}
+
+// One client's work: its own session and file; mixed calls, all checked.
+// Returns the number of failures (each also reported).
+int run_client(const std::string& endpoint, unsigned client, unsigned rounds) {
+    int failures = 0;
+    auto check = [&](bool ok, const char* what) {
+        if (!ok) {
+            ++failures;
+            ADD_FAILURE() << "client " << client << ": " << what << ": " << strerror(errno);
+        }
+        return ok;
+    };
+    int s =
+        imfs_session_open(endpoint.c_str(), ("load-" + std::to_string(client)).c_str(), nullptr);
+    if (!check(s >= 0, "session_open")) return failures;
+    std::string mine = "/load/c" + std::to_string(client);
+    check(imfs_mkdir(s, mine.c_str(), 0755) == 0, "mkdir");
+    std::string file = mine + "/data";
+    int fd = imfs_open(s, file.c_str(), O_CREAT | O_RDWR, 0644);
+    check(fd >= 0, "open");
+    std::mt19937 random(client);
+    for (unsigned round = 0; round < rounds && failures == 0; ++round) {
+        std::size_t size = 1 + random() % (200 * 1024);
+        off_t offset = static_cast<off_t>(random() % (1 << 20));
+        std::vector<char> out = pattern(client, round, size);
+        check(imfs_pwrite(s, fd, out.data(), size, offset) == static_cast<ssize_t>(size), "pwrite");
+        std::vector<char> in(size);
+        check(imfs_pread(s, fd, in.data(), size, offset) == static_cast<ssize_t>(size), "pread");
+        check(in == out, "bytes read back differ");
+        // Names in a directory every client shares.
+        std::string shared = "/load/shared/" + std::to_string(client) + "-" + std::to_string(round);
+        int tmp = imfs_open(s, shared.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+        check(tmp >= 0, "create shared");
+        check(imfs_write(s, tmp, out.data(), 64) == 64, "write shared");
+        check(imfs_close(s, tmp) == 0, "close shared");
+        check(imfs_rename(s, shared.c_str(), (shared + ".done").c_str()) == 0, "rename");
+        struct stat st;
+        check(imfs_stat(s, (shared + ".done").c_str(), &st) == 0 && st.st_size == 64, "stat");
+        check(imfs_unlink(s, (shared + ".done").c_str()) == 0, "unlink");
+    }
+    check(imfs_close(s, fd) == 0, "close");
+    check(imfs_unlink(s, file.c_str()) == 0, "unlink data");
+    check(imfs_rmdir(s, mine.c_str()) == 0, "rmdir");
+    check(imfs_session_close(s) == 0, "session_close");
+    return failures;
+}
+
+TEST(Load, FiftyClientsAtOnceEveryByteChecked) {
+    ImfsdProcess imfsd;
+    ASSERT_TRUE(imfsd.started());
+    std::string endpoint = "unix:" + imfsd.socket_path();
+    int setup = imfs_session_open(endpoint.c_str(), "setup", nullptr);
+    ASSERT_GE(setup, 0);
+    ASSERT_EQ(imfs_mkdir(setup, "/load", 0755), 0);
+    ASSERT_EQ(imfs_mkdir(setup, "/load/shared", 0777), 0);
+    std::uint64_t baseline = server_sessions(imfsd.socket_path());
+
+    constexpr unsigned kClients = 50;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> clients;
+    for (unsigned c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] { failures += run_client(endpoint, c, 40); });
+    }
+    for (auto& t : clients)
+        t.join();
+    EXPECT_EQ(failures.load(), 0);
+
+    // Everything the clients made is gone, and so are their sessions.
+    IMFS_DIR* dir = imfs_opendir(setup, "/load/shared");
+    ASSERT_NE(dir, nullptr);
+    int entries = 0;
+    while (dirent* e = imfs_readdir(dir))
+        entries += std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0;
+    imfs_closedir(dir);
+    EXPECT_EQ(entries, 0);
+    EXPECT_EQ(server_sessions(imfsd.socket_path()), baseline);
+    EXPECT_EQ(imfs_session_close(setup), 0);
+}
+
+TEST(Load, ThreadsShareOneRemoteSession) {
+    ImfsdProcess imfsd;
+    ASSERT_TRUE(imfsd.started());
+    int s = imfs_session_open(("unix:" + imfsd.socket_path()).c_str(), "shared", nullptr);
+    ASSERT_GE(s, 0);
+    constexpr unsigned kThreads = 8;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            std::string name = "/t" + std::to_string(t);
+            int fd = imfs_open(s, name.c_str(), O_CREAT | O_RDWR | O_APPEND, 0644);
+            if (fd < 0) {
+                ++failures;
+                return;
+            }
+            // Large appends too (split into several requests by the client).
+            for (unsigned round = 0; round < 30; ++round) {
+                std::vector<char> out = pattern(t, round, round % 5 == 0 ? (6 << 20) : 3000);
+                if (imfs_write(s, fd, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
+                    ++failures;
+                }
+            }
+            // Read it all back through a second descriptor and compare.
+            int reader = imfs_open(s, name.c_str(), O_RDONLY);
+            for (unsigned round = 0; round < 30 && reader >= 0; ++round) {
+                std::vector<char> expect = pattern(t, round, round % 5 == 0 ? (6 << 20) : 3000);
+                std::vector<char> got(expect.size());
+                if (imfs_read(s, reader, got.data(), got.size()) !=
+                        static_cast<ssize_t>(got.size()) ||
+                    got != expect) {
+                    ++failures;
+                    break;
+                }
+            }
+            imfs_close(s, reader);
+            imfs_close(s, fd);
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(imfs_session_close(s), 0);
+}
+
+TEST(Load, ALostServerMakesCallsFailWithEio) {
+    auto imfsd = std::make_unique<ImfsdProcess>();
+    ASSERT_TRUE(imfsd->started());
+    int s = imfs_session_open(("unix:" + imfsd->socket_path()).c_str(), "orphan", nullptr);
+    ASSERT_GE(s, 0);
+    int fd = imfs_open(s, "/f", O_CREAT | O_RDWR, 0644);
+    ASSERT_GE(fd, 0);
+    imfsd->stop(SIGKILL, std::chrono::seconds(5));
+    char byte = 'x';
+    EXPECT_EQ(imfs_write(s, fd, &byte, 1), -1);
+    EXPECT_EQ(errno, EIO);
+    struct stat st;
+    EXPECT_EQ(imfs_stat(s, "/f", &st), -1);
+    EXPECT_EQ(errno, EIO);  // and stays so, without hanging
+    EXPECT_EQ(imfs_session_close(s), 0);
+}
+
+}  // namespace
