@@ -7,6 +7,9 @@
 #ifdef IMFSD_PATH
 #include "imfsd_process.hpp"
 #endif
+#ifdef IMFS_FUSE_CONFORMANCE
+#include "fuse_mount.hpp"
+#endif
 
 namespace conformance {
 
@@ -24,6 +27,21 @@ const std::vector<BackendFactory>& backend_factories() {
              std::string endpoint = imfsd_endpoint(error);
              if (endpoint.empty()) return nullptr;
              return make_imfs_backend(endpoint, error);
+         }},
+#endif
+#ifdef IMFS_FUSE_CONFORMANCE
+        // Real system calls through a real imfs-fuse mount of an embedded
+        // tree ($IMFS_FUSE_CONFORMANCE_ENDPOINT mounts an imfsd instead).
+        {"fuse",
+         [](std::string& error) -> std::unique_ptr<Backend> {
+             std::string why;
+             if (!imfs_fuse_test::fuse_usable(why)) {
+                 error = std::string(kSkipBackend) + why;
+                 return nullptr;
+             }
+             std::string mountpoint = mount_fuse_for_conformance(error);
+             if (mountpoint.empty()) return nullptr;
+             return make_host_backend(mountpoint, error);
          }},
 #endif
     };

@@ -16,9 +16,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace conformance {
+
+// A factory's error starting with this means: this machine cannot have the
+// back-end (no /dev/fuse); its tests skip, loudly.
+inline constexpr std::string_view kSkipBackend = "SKIP: ";
 
 // A directory stream of some back-end (a DIR* or an IMFS_DIR*); opaque.
 struct DirStream;

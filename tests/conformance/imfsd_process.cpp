@@ -29,7 +29,7 @@ bool accepts(const std::string& path) {
 }
 
 class ImfsdProcess {
-public:
+  public:
     ImfsdProcess() {
         socket_ = "/tmp/imfs-conformance-" + std::to_string(::getpid()) + ".sock";
         pid_ = ::fork();
@@ -71,7 +71,7 @@ public:
         return "unix:" + socket_;
     }
 
-private:
+  private:
     pid_t owner_ = ::getpid();
     pid_t pid_ = -1;
     std::string socket_;

@@ -334,7 +334,9 @@ TEST_P(Metadata, UmaskAppliesToCreatedNodes) {
     EXPECT_EQ(lstat_of(b, "fifo").st_mode, S_IFIFO | 0600u);
     ASSERT_OK(b.mknod("chr", S_IFCHR | 0666, makedev(1, 3)));
     EXPECT_EQ(lstat_of(b, "chr").st_mode, S_IFCHR | 0600u);
-    ASSERT_OK(b.creat("creat", 0666));
+    int created;
+    ASSERT_OK(created = b.creat("creat", 0666));
+    EXPECT_OK(b.close(created));
     EXPECT_EQ(lstat_of(b, "creat").st_mode & 07777, 0600u);
     // Symlinks are always 0777.
     ASSERT_OK(b.symlink("file", "link"));
