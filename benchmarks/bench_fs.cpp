@@ -39,8 +39,8 @@ bool HostFs::parent_is_tmpfs() {
     return ::statfs(parent_dir().c_str(), &info) == 0 && info.f_type == TMPFS_MAGIC;
 }
 
-HostFs::HostFs() {
-    std::string path = parent_dir() + "/imfs-bench-XXXXXX";
+HostFs::HostFs(const std::string& parent) {
+    std::string path = parent + "/imfs-bench-XXXXXX";
     if (::mkdtemp(path.data()) == nullptr) {
         error_ = describe("mkdtemp", path, errno);
         return;
@@ -126,6 +126,21 @@ const std::string& RemoteFs::remote_endpoint() {
 
 void RemoteFs::set_remote_endpoint(std::string endpoint) {
     remote_endpoint_storage() = std::move(endpoint);
+}
+
+namespace {
+std::string& fuse_dir_storage() {
+    static std::string dir;
+    return dir;
+}
+}  // namespace
+
+const std::string& FuseFs::fuse_dir() {
+    return fuse_dir_storage();
+}
+
+void FuseFs::set_fuse_dir(std::string dir) {
+    fuse_dir_storage() = std::move(dir);
 }
 
 }  // namespace imfs_bench

@@ -55,7 +55,9 @@ class HostFs {
     static constexpr std::string_view kName = "host";
     using Dir = DIR*;
 
-    HostFs();
+    HostFs() : HostFs(parent_dir()) {}
+    // Work directories below parent (a tmpfs, a FUSE mount...).
+    explicit HostFs(const std::string& parent);
     ~HostFs();
     HostFs(const HostFs&) = delete;
     HostFs& operator=(const HostFs&) = delete;
@@ -203,6 +205,17 @@ class RemoteFs : public ImfsFs {
     // The endpoint of the imfsd the run started ("unix:PATH"); set once before any RemoteFs.
     static const std::string& remote_endpoint();
     static void set_remote_endpoint(std::string endpoint);
+};
+
+// IMFS through an imfs-fuse mount: the same system calls as HostFs, in a directory of the
+// mount the run made (fuse_dir()).
+class FuseFs : public HostFs {
+  public:
+    static constexpr std::string_view kName = "fuse";
+    FuseFs() : HostFs(fuse_dir()) {}
+
+    static const std::string& fuse_dir();
+    static void set_fuse_dir(std::string dir);
 };
 
 }  // namespace imfs_bench

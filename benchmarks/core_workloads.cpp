@@ -18,34 +18,40 @@ std::vector<Workload> workloads(const Sizes& s) {
     const int64_t page_blocks = s.file_bytes / static_cast<int64_t>(kPage);
     return {
         {"create", s.files, kNanosecond, &bm_create<HostFs>, &bm_create<ImfsFs>,
-         &bm_create<RemoteFs>},
-        {"stat", s.files, kNanosecond, &bm_stat<HostFs>, &bm_stat<ImfsFs>, &bm_stat<RemoteFs>},
+         &bm_create<RemoteFs>, &bm_create<FuseFs>},
+        {"stat", s.files, kNanosecond, &bm_stat<HostFs>, &bm_stat<ImfsFs>, &bm_stat<RemoteFs>,
+         &bm_stat<FuseFs>},
         {"stat_missing", s.files, kNanosecond, &bm_stat_missing<HostFs>, &bm_stat_missing<ImfsFs>,
-         &bm_stat_missing<RemoteFs>},
+         &bm_stat_missing<RemoteFs>, &bm_stat_missing<FuseFs>},
         {"readdir", s.files, kNanosecond, &bm_readdir<HostFs>, &bm_readdir<ImfsFs>,
-         &bm_readdir<RemoteFs>},
+         &bm_readdir<RemoteFs>, &bm_readdir<FuseFs>},
         {"small_write", s.files, kNanosecond, &bm_small_write<HostFs>, &bm_small_write<ImfsFs>,
-         &bm_small_write<RemoteFs>},
+         &bm_small_write<RemoteFs>, &bm_small_write<FuseFs>},
         {"small_read", s.files, kNanosecond, &bm_small_read<HostFs>, &bm_small_read<ImfsFs>,
-         &bm_small_read<RemoteFs>},
+         &bm_small_read<RemoteFs>, &bm_small_read<FuseFs>},
         {"rename", s.files, kNanosecond, &bm_rename<HostFs>, &bm_rename<ImfsFs>,
-         &bm_rename<RemoteFs>},
+         &bm_rename<RemoteFs>, &bm_rename<FuseFs>},
         {"unlink", s.files, kNanosecond, &bm_unlink<HostFs>, &bm_unlink<ImfsFs>,
-         &bm_unlink<RemoteFs>},
+         &bm_unlink<RemoteFs>, &bm_unlink<FuseFs>},
         {"mkdir_rmdir", 2 * s.files, kNanosecond, &bm_mkdir_rmdir<HostFs>, &bm_mkdir_rmdir<ImfsFs>,
-         &bm_mkdir_rmdir<RemoteFs>},
+         &bm_mkdir_rmdir<RemoteFs>, &bm_mkdir_rmdir<FuseFs>},
         {"seq_write_1MiB", mib_blocks, kMicrosecond, &bm_sequential_write<HostFs, kMiB>,
-         &bm_sequential_write<ImfsFs, kMiB>, &bm_sequential_write<RemoteFs, kMiB>},
+         &bm_sequential_write<ImfsFs, kMiB>, &bm_sequential_write<RemoteFs, kMiB>,
+         &bm_sequential_write<FuseFs, kMiB>},
         {"seq_read_1MiB", mib_blocks, kMicrosecond, &bm_sequential_read<HostFs, kMiB>,
-         &bm_sequential_read<ImfsFs, kMiB>, &bm_sequential_read<RemoteFs, kMiB>},
+         &bm_sequential_read<ImfsFs, kMiB>, &bm_sequential_read<RemoteFs, kMiB>,
+         &bm_sequential_read<FuseFs, kMiB>},
         {"seq_write_4KiB", page_blocks, kNanosecond, &bm_sequential_write<HostFs, 4 * kKiB>,
-         &bm_sequential_write<ImfsFs, 4 * kKiB>, &bm_sequential_write<RemoteFs, 4 * kKiB>},
+         &bm_sequential_write<ImfsFs, 4 * kKiB>, &bm_sequential_write<RemoteFs, 4 * kKiB>,
+         &bm_sequential_write<FuseFs, 4 * kKiB>},
         {"seq_read_4KiB", page_blocks, kNanosecond, &bm_sequential_read<HostFs, 4 * kKiB>,
-         &bm_sequential_read<ImfsFs, 4 * kKiB>, &bm_sequential_read<RemoteFs, 4 * kKiB>},
+         &bm_sequential_read<ImfsFs, 4 * kKiB>, &bm_sequential_read<RemoteFs, 4 * kKiB>,
+         &bm_sequential_read<FuseFs, 4 * kKiB>},
         {"random_pread_4KiB", s.random_ops, kNanosecond, &bm_random_io<HostFs, false>,
-         &bm_random_io<ImfsFs, false>, &bm_random_io<RemoteFs, false>},
+         &bm_random_io<ImfsFs, false>, &bm_random_io<RemoteFs, false>,
+         &bm_random_io<FuseFs, false>},
         {"random_pwrite_4KiB", s.random_ops, kNanosecond, &bm_random_io<HostFs, true>,
-         &bm_random_io<ImfsFs, true>, &bm_random_io<RemoteFs, true>},
+         &bm_random_io<ImfsFs, true>, &bm_random_io<RemoteFs, true>, &bm_random_io<FuseFs, true>},
         {"stat_dir_big", s.flat_ops, kNanosecond, &bm_stat_big_directory<HostFs>,
          &bm_stat_big_directory<ImfsFs>},
         {"stat_dir_10", s.flat_ops, kNanosecond, &bm_stat_small_directory<HostFs>,
@@ -114,13 +120,16 @@ Summary summary(const Sizes& s) {
     };
 }
 
-void register_workloads(const Sizes& sizes, bool with_remote) {
+void register_workloads(const Sizes& sizes, Contenders contenders) {
     for (const Workload& workload : workloads(sizes)) {
-        // The remote run compares speed only: the flat-cost and memory checks are the core's.
-        if (with_remote && workload.remote == nullptr) continue;
+        // The remote and FUSE runs compare speed only: the flat-cost and memory checks are
+        // the core's.
+        if (contenders != Contenders::embedded && workload.remote == nullptr) continue;
         for (auto [backend, function] :
-             {std::pair{"host", workload.host}, std::pair{"imfs", workload.imfs},
-              std::pair{"remote", with_remote ? workload.remote : nullptr}}) {
+             {std::pair{"host", workload.host},
+              std::pair{"imfs", contenders != Contenders::fuse ? workload.imfs : nullptr},
+              std::pair{"remote", contenders == Contenders::remote ? workload.remote : nullptr},
+              std::pair{"fuse", contenders == Contenders::fuse ? workload.fuse : nullptr}}) {
             if (function == nullptr) continue;
             std::string name = workload.key + "/" + backend;
             benchmark::RegisterBenchmark(

@@ -24,14 +24,19 @@ struct Workload {
     WorkloadFn host;
     WorkloadFn imfs;
     WorkloadFn remote = nullptr;
+    WorkloadFn fuse = nullptr;
 };
+
+// Which IMFS back-ends a run measures against host tmpfs: embedded; embedded and remote; or
+// the FUSE mount alone.
+enum class Contenders { embedded, remote, fuse };
 
 std::vector<Workload> workloads(const Sizes& sizes);
 // The ratio table of host tmpfs against embedded IMFS, with issue 2's targets.
 Summary summary(const Sizes& sizes);
-// Registers every workload on host and embedded IMFS; with_remote: only those that have a
-// remote variant, on all three.
-void register_workloads(const Sizes& sizes, bool with_remote);
+// Registers every workload on host tmpfs and the contenders (for remote and fuse, only the
+// speed workloads).
+void register_workloads(const Sizes& sizes, Contenders contenders);
 std::string with_commas(int64_t value);
 // Removes "--quick" from argv; true if it was there or IMFS_BENCH_QUICK is set and not "0".
 bool take_quick_flag(int* argc, char** argv);

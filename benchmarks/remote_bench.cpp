@@ -363,7 +363,7 @@ int main(int argc, char** argv) {
     the_imfsd = &imfsd;
     RemoteFs::set_remote_endpoint("unix:" + imfsd.socket());
 
-    register_workloads(sizes, true);
+    register_workloads(sizes, Contenders::remote);
     auto add = [&](const std::string& name, void (*function)(benchmark::State&, const Sizes&),
                    int64_t iterations) {
         benchmark::RegisterBenchmark(
