@@ -20,6 +20,10 @@ class FdTable {
   public:
     static constexpr int kFirstFd = 3;
     static constexpr unsigned long kMaxLimit = 1UL << 20;  // Linux's nr_open
+    // As a process's soft RLIMIT_NOFILE: raise it (set_limit) up to
+    // kMaxLimit. A small default keeps a careless or hostile client from
+    // sizing a table for a million descriptors with one dup2.
+    static constexpr unsigned long kDefaultLimit = 1024;
 
     struct Entry {
         std::shared_ptr<OpenFileDescription> description;
@@ -29,7 +33,7 @@ class FdTable {
     // The lowest free descriptor >= min_fd, holding description. EMFILE when
     // none is below the limit; EINVAL when min_fd itself is out of range.
     [[nodiscard]] Result<int> install(std::shared_ptr<OpenFileDescription> description,
-                                      bool cloexec, int min_fd = kFirstFd);
+                                      bool cloexec, int min_fd = 0);
     // Puts description at fd, returning what was there (to be closed by the
     // caller). EBADF when fd is out of range.
     [[nodiscard]] Result<std::shared_ptr<OpenFileDescription>> install_at(
@@ -70,7 +74,7 @@ class FdTable {
 
     std::vector<Entry> entries_;
     OpenBits open_bits_;
-    unsigned long limit_ = kMaxLimit;
+    unsigned long limit_ = kDefaultLimit;
     std::size_t open_ = 0;
 };
 

@@ -17,6 +17,11 @@ namespace {
 constexpr int kKernelLargeFile = 0100000;
 constexpr int kPathFlags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr int kSetflFlags = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC;
+// Linux's VALID_OPEN_FLAGS: open() drops any other bit.
+constexpr int kValidOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+                                O_NONBLOCK | O_DSYNC | O_SYNC | O_ASYNC | O_DIRECT |
+                                kKernelLargeFile | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
+                                O_CLOEXEC | O_PATH | __O_TMPFILE;
 
 bool wants_write(int flags) {
     int mode = flags & O_ACCMODE;
@@ -46,6 +51,7 @@ Result<std::uint64_t> total_length(std::span<const iovec> buffers) {
 Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int flags,
                                mode_t mode) {
     Path path = IMFS_TRY(Path::parse(path_text));
+    flags &= kValidOpenFlags;
     if ((flags & __O_TMPFILE) == __O_TMPFILE) return fail(EOPNOTSUPP);
     if (flags & O_PATH) flags &= kPathFlags;
     if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return fail(EINVAL);
@@ -79,6 +85,7 @@ Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int
 }
 
 Result<int> FileSystem::reopen(Session& s, int fd, int flags) {
+    flags &= kValidOpenFlags;
     if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return fail(EINVAL);
     std::unique_lock lock(mutex_);
     OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
@@ -143,6 +150,7 @@ Result<std::size_t> FileSystem::read_locked(Inode& inode, std::span<const iovec>
 Result<std::size_t> FileSystem::read(Session& s, int fd, std::span<const iovec> buffers,
                                      std::optional<off_t> offset) {
     std::uint64_t wanted = IMFS_TRY(total_length(buffers));
+    if (offset && *offset < 0) return fail(EINVAL);  // before the descriptor, as pread64
     std::size_t done;
     {
         std::shared_lock lock(mutex_);
@@ -190,11 +198,11 @@ Result<std::size_t> FileSystem::write_locked(Session& s, Inode& inode,
 
 Result<std::size_t> FileSystem::write(Session& s, int fd, std::span<const iovec> buffers,
                                       std::optional<off_t> offset) {
+    if (offset && *offset < 0) return fail(EINVAL);  // before the descriptor, as pwrite64
     std::unique_lock lock(mutex_);
     OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
     if (!description->can_write()) return fail(EBADF);
     Inode& inode = *description->inode;
-    if (offset && *offset < 0) return fail(EINVAL);
     std::lock_guard position(description->position_mutex);
     bool append = (description->flags & O_APPEND) != 0;
     // As on Linux, O_APPEND wins even over pwrite's offset.
@@ -270,6 +278,7 @@ Result<void> FileSystem::ftruncate(Session& s, int fd, off_t length) {
 }
 
 Result<void> FileSystem::truncate(Session& s, const char* path_text, off_t length) {
+    if (length < 0) return fail(EINVAL);
     Path path = IMFS_TRY(Path::parse(path_text));
     std::unique_lock lock(mutex_);
     Lookup found = IMFS_TRY(lookup_locked(s, AT_FDCWD, path, Follow::last));
@@ -279,7 +288,6 @@ Result<void> FileSystem::truncate(Session& s, const char* path_text, off_t lengt
     if (!inode.is_regular()) return fail(EINVAL);
     IMFS_TRY(require_writeable_locked(s));
     if (!may_access(inode, s.cred, kMayWrite)) return fail(EACCES);
-    if (length < 0) return fail(EINVAL);
     return truncate_locked(s, inode, length);
 }
 
@@ -291,16 +299,16 @@ Result<void> FileSystem::fsync(Session& s, int fd) {
 }
 
 Result<void> FileSystem::fallocate(Session& s, int fd, int mode, off_t offset, off_t len) {
-    // The checks and their order are vfs_fallocate()'s, and the modes are
-    // those tmpfs supports.
+    // The checks and their order are ksys_fallocate()'s (the descriptor)
+    // then vfs_fallocate()'s, and the modes are those tmpfs supports.
+    std::unique_lock lock(mutex_);
+    OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
     if (offset < 0 || len <= 0) return fail(EINVAL);
     constexpr int kKnown = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE |
                            FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
                            FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE;
     if (mode & ~kKnown) return fail(EOPNOTSUPP);
     if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) return fail(EOPNOTSUPP);
-    std::unique_lock lock(mutex_);
-    OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
     if (!description->can_write()) return fail(EBADF);
     Inode& inode = *description->inode;
     if (inode.type == NodeType::fifo) return fail(ESPIPE);
@@ -337,8 +345,10 @@ Result<int> FileSystem::dup3(Session& s, int oldfd, int newfd, int flags) {
     bool is_dup2 = flags == -1;
     if (!is_dup2 && (flags & ~O_CLOEXEC)) return fail(EINVAL);
     if (!is_dup2 && oldfd == newfd) return fail(EINVAL);
-    std::shared_ptr<OpenFileDescription> replaced;
     std::unique_lock lock(mutex_);
+    // Declared after the lock: what newfd held is closed when this goes out
+    // of scope, while the lock is still held (its inode may be freed).
+    std::shared_ptr<OpenFileDescription> replaced;
     FdTable::Entry* entry = s.fds.find(oldfd);
     if (!entry) return fail(EBADF);
     if (oldfd == newfd) return newfd;

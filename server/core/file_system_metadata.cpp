@@ -35,11 +35,13 @@ Result<void> FileSystem::faccessat(Session& s, int dirfd, const char* path, int 
     std::shared_lock lock(mutex_);
     Inode* node = IMFS_TRY(
         node_at_locked(s, dirfd, path, flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
+    // As do_faccessat() on a read-only mount: permission first, then the
+    // read-only check ("SuS v2 requires we report a read only fs too").
+    if (mode != F_OK && !may_access(*node, s.cred, mode)) return fail(EACCES);
     if ((mode & W_OK) && !s.writeable &&
         (node->is_regular() || node->is_dir() || node->is_symlink())) {
         return fail(EROFS);
     }
-    if (mode != F_OK && !may_access(*node, s.cred, mode)) return fail(EACCES);
     return {};
 }
 

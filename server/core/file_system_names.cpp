@@ -198,6 +198,9 @@ Result<void> FileSystem::renameat2(Session& s, int olddirfd, const char* oldpath
     }
     Inode& old_dir = *from.parent;
     Inode& new_dir = *to.parent;
+    // A removed directory takes no new names (and its ".." chain may be
+    // gone: is_within below must not walk it).
+    if (old_dir.nlink == 0 || new_dir.nlink == 0) return fail(ENOENT);
     // A directory may not move below itself; nor, in an exchange, may the
     // target.
     if (source->is_dir() && is_within(inodes_, new_dir, source->id)) return fail(EINVAL);

@@ -53,9 +53,9 @@ void FileSystem::exec(Session& s) {
 Result<void> FileSystem::narrow_root(Session& s, const char* subroot) {
     Path path = IMFS_TRY(Path::parse(subroot));
     std::unique_lock lock(mutex_);
-    Credentials root_cred;
-    Lookup found = IMFS_TRY(resolve(WalkContext{inodes_, root_cred, s.root.id(), atime_mutex_},
-                                    s.root.id(), path, Follow::last));
+    // The client asks for this: it walks with its own rights (a policy
+    // root, by contrast, is found with full rights in open_session).
+    Lookup found = IMFS_TRY(resolve(walk_context_locked(s), s.root.id(), path, Follow::last));
     if (!found.node) return fail(ENOENT);
     if (!found.node->is_dir()) return fail(ENOTDIR);
     s.root = InodeRef(inodes_, found.node->id);

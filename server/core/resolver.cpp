@@ -6,6 +6,17 @@ namespace imfs::core {
 
 namespace {
 
+// Is dir the root or below it? A directory another session moved out of
+// this session's view must not be a way out of it through "..".
+bool within_root(const WalkContext& ctx, const Inode& dir) {
+    const Inode* at = &dir;
+    while (at->id != ctx.root) {
+        if (at->parent == at->id || at->nlink == 0) return false;
+        at = &ctx.inodes.at(at->parent);
+    }
+    return true;
+}
+
 // The walk's state: the directory reached so far and the components still
 // to go, the next one at the back. Components are views into the path and
 // into symlink targets, which stay put: the tree lock is held throughout.
@@ -50,9 +61,15 @@ class Walk {
     void set_current(Inode* dir) { current_ = dir; }
 
     // The directory ".." names from current(), confined to the root.
+    // The directory ".." names from current(), confined to the root; nullptr
+    // when there is none: a removed directory's old parent may be gone too
+    // (find() checks the generation), or may lie outside the root now.
     Inode* parent_of_current() const {
         if (current_->id == ctx_.root) return current_;
-        return &ctx_.inodes.at(current_->parent);
+        if (current_->nlink != 0) return &ctx_.inodes.at(current_->parent);  // alive: linked there
+        Inode* parent = ctx_.inodes.find(current_->parent);
+        if (parent == nullptr || parent->nlink == 0 || !within_root(ctx_, *parent)) return nullptr;
+        return parent;
     }
 
     // Looks name up in current(): search permission first, then the name's
@@ -60,6 +77,7 @@ class Walk {
     Result<Inode*> lookup(std::string_view name) const {
         if (!current_->is_dir()) return fail(ENOTDIR);
         if (!may_access(*current_, ctx_.cred, kMayExec)) return fail(EACCES);
+        if (current_->nlink == 0) return fail(ENOENT);  // a removed directory: IS_DEADDIR
         if (name.size() > NAME_MAX) return fail(ENAMETOOLONG);
         const Directory::Entry* entry = current_->entries->find(name);
         return entry ? &ctx_.inodes.at(entry->inode) : nullptr;
@@ -77,7 +95,11 @@ class Walk {
 Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, Follow follow) {
     if (path.is_empty()) return fail(ENOENT);
     Inode* root = &ctx.inodes.at(ctx.root);
-    Walk walk(ctx, path.is_absolute() ? root : &ctx.inodes.at(start));
+    Inode* first = path.is_absolute() ? root : &ctx.inodes.at(start);
+    // A removed directory is allowed as a start ("." still names it); names
+    // in it are not (lookup() answers ENOENT).
+    if (first->nlink != 0 && !within_root(ctx, *first)) return fail(ENOENT);
+    Walk walk(ctx, first);
     walk.push_components(path.text());
 
     Lookup result;
@@ -100,6 +122,7 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
         if (part == "." || part == "..") {
             if (!may_access(*walk.current(), ctx.cred, kMayExec)) return fail(EACCES);
             Inode* dir = part == "." ? walk.current() : walk.parent_of_current();
+            if (dir == nullptr) return fail(ENOENT);
             if (is_last) {
                 result.parent = walk.current();
                 result.node = dir;

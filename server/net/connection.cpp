@@ -148,6 +148,14 @@ bool Connection::handle_hello(capnp::MessageReader& message) {
             return true;
         }
         label_ = taken.grant.label + " (forked)";
+        if (!admission_.still_granted(taken.grant)) {
+            // The policies changed since the fork (a reload): the child gets
+            // what its parent would get now, or nothing.
+            registry_.retire(std::move(session_));
+            log(LogLevel::info, "session refused: ", quoted(label_), ": its policy changed");
+            answer_hello(EACCES);
+            return true;
+        }
         grant_ = std::move(taken.grant);
     } else {
         auto client_label = hello.getLabel();

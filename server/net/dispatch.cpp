@@ -98,6 +98,9 @@ void dispatch(const DispatchContext& context, core::Session& s, protocol::Reques
         case Which::UMASK:
             return reply.getResult().setValue(fs.umask(s, request.getUmask()));
         case Which::STATS:
+            // Server-wide counts are for operators (trusted policies), not
+            // for every tenant.
+            if (!s.trusted) return reply_error(reply, Errno{EPERM});
             return fill_stats(context, reply.getResult().initStats());
         case Which::OPENAT:
         case Which::MKDIRAT:

@@ -26,8 +26,9 @@ void read(core::FileSystem& fs, core::Session& s, protocol::ReadCall::Reader cal
     iovec buffer{data.begin(), data.size()};
     auto length = fs.read(s, call.getFd(), std::span(&buffer, 1),
                           offset_of(call.getPositional(), call.getOffset()));
+    // A failed read gives its space back too: an error reply is small.
+    orphan.truncate(length ? static_cast<unsigned>(*length) : 0);
     if (!length) return reply_error(reply, length.error());
-    orphan.truncate(static_cast<unsigned>(*length));
     reply.getResult().adoptData(kj::mv(orphan));
 }
 
@@ -48,8 +49,8 @@ void getdents64(core::FileSystem& fs, core::Session& s, protocol::GetdentsCall::
     auto data = orphan.get();
     auto length = fs.getdents64(s, call.getFd(),
                                 std::span(reinterpret_cast<std::byte*>(data.begin()), data.size()));
+    orphan.truncate(length ? static_cast<unsigned>(*length) : 0);
     if (!length) return reply_error(reply, length.error());
-    orphan.truncate(static_cast<unsigned>(*length));
     reply.getResult().adoptData(kj::mv(orphan));
 }
 

@@ -116,8 +116,8 @@ int serve(const Options& options) {
     } else {
         fs = std::make_shared<core::FileSystem>(tmpfs_like_limits());
     }
-    // --listen replaces the config's listeners.
-    if (!options.listen.empty()) addresses.clear();
+    // --listen adds to the config's listeners (which keep their labels: a
+    // listener's label is what a client cannot forge).
     for (const std::string& spec : options.listen) {
         auto address = net::parse_listen_address(spec);
         if (!address) {
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
         "check-config", po::value(&options.check_config)->value_name("FILE"),
         "validate FILE (content and policy roots included) and exit: 0 good, 1 bad")(
         "listen", po::value(&options.listen)->composing()->value_name("ADDRESS"),
-        "unix:PATH or tcp:HOST:PORT; repeatable; replaces the config's <listen>")(
+        "unix:PATH or tcp:HOST:PORT, without a label; repeatable; added to the config's <listen>")(
         "threads", po::value(&options.threads)->value_name("N"),
         "event-loop threads (default: the number of cores)")(
         "log-level", po::value(&options.log_level)->value_name("LEVEL"),

@@ -202,10 +202,19 @@ void Server::run(unsigned threads) {
     for (auto& listener : listeners_) {
         asio::post(strand_, [this, l = listener.get()] { accept(*l); });
     }
-    auto serve = [this] {
+    // One event loop per thread, connections dealt out among them: a
+    // request is read, handled and answered on the thread whose reactor saw
+    // it, with no hand-off between threads (a shared io_context wakes a
+    // second thread for every completion, which costs a round trip its
+    // latency). The first loop also runs the listeners and signals.
+    for (unsigned i = 1; i < threads; ++i) {
+        workers_.push_back(std::make_unique<asio::io_context>(1));
+        worker_guards_.emplace_back(workers_.back()->get_executor());
+    }
+    auto serve = [this](asio::io_context& loop) {
         while (true) {
             try {
-                io_.run();
+                loop.run();
                 return;
             } catch (const std::exception& e) {
                 log(LogLevel::error, "event loop: ", e.what());
@@ -214,16 +223,17 @@ void Server::run(unsigned threads) {
     };
     {
         std::vector<std::jthread> pool;
-        for (unsigned i = 1; i < threads; ++i)
-            pool.emplace_back(serve);
-        serve();
+        for (auto& worker : workers_)
+            pool.emplace_back([&serve, &worker] { serve(*worker); });
+        serve(io_);
+        release_workers();
     }
     log(LogLevel::info, "stopped");
 }
 
 void Server::accept(Listener& listener) {
     listener.acceptor.async_accept(
-        asio::make_strand(io_),
+        asio::make_strand(next_loop()),
         [this, &listener](const boost::system::error_code& error, Connection::Socket socket) {
             on_accept(listener, error, std::move(socket));
         });
@@ -272,7 +282,10 @@ void Server::stop() {
         for (auto& [id, weak] : connections_) {
             if (auto connection = weak.lock()) open.push_back(std::move(connection));
         }
-        if (connections_.empty()) return;
+        if (connections_.empty()) {
+            release_workers();
+            return;
+        }
     }
     for (auto& connection : open)
         connection->stop();
@@ -281,14 +294,30 @@ void Server::stop() {
         if (error) return;
         log(LogLevel::warn, "connections did not finish in time; stopping anyway");
         io_.stop();
+        for (auto& worker : workers_)
+            worker->stop();
     });
+}
+
+asio::io_context& Server::next_loop() {
+    std::size_t turn = next_loop_++ % (workers_.size() + 1);
+    return turn == 0 ? io_ : *workers_[turn - 1];
+}
+
+void Server::release_workers() {
+    // Runs on io_'s strand only (stop, the last close, the end of run).
+    for (auto& guard : worker_guards_)
+        guard.reset();
 }
 
 void Server::connection_closed(std::uint64_t id) {
     std::lock_guard lock(connections_mutex_);
     connections_.erase(id);
     if (stopping_ && connections_.empty()) {
-        asio::post(strand_, [this] { force_stop_.cancel(); });
+        asio::post(strand_, [this] {
+            force_stop_.cancel();
+            release_workers();
+        });
     }
 }
 

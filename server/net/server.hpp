@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,12 +65,21 @@ class Server {
     void on_accept(Listener& listener, const boost::system::error_code& error,
                    Connection::Socket socket);
     void stop();
+    // The event loop the next connection goes to (round robin).
+    asio::io_context& next_loop();
+    // Lets the worker loops end once their connections are gone.
+    void release_workers();
     void wait_for_reload();
     void reload();
     void connection_closed(std::uint64_t id);
     void remove_socket_files();
 
     asio::io_context io_;
+    // The other threads' loops (none with --threads 1), kept running by
+    // their guards until the server stops.
+    std::vector<std::unique_ptr<asio::io_context>> workers_;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> worker_guards_;
+    std::atomic<std::size_t> next_loop_{0};
     // Listeners, signals and stopping run on this strand.
     asio::strand<asio::io_context::executor_type> strand_;
     asio::signal_set signals_;

@@ -386,6 +386,9 @@ TEST_F(HostFiles, LoadDumpAndPreloads) {
 TEST_F(ImfsOnly, AMillionOpenDescriptors) {
     put(top_, top_path("f").c_str(), "x");
     const int s = session();
+    // The default limit is 1024, as a process's soft RLIMIT_NOFILE; a
+    // program raises it as it would with setrlimit, up to 1,048,576.
+    ASSERT_OK(imfs_set_fd_limit(s, 1 << 20));
     const auto start = std::chrono::steady_clock::now();
     int fd;
     ASSERT_OK(fd = imfs_open(s, "f", O_RDONLY));

@@ -636,3 +636,61 @@ TEST_F(JailTest, ASessionOpenedBelowTheRootIsConfinedTheSameWay) {
 
 }  // namespace
 }  // namespace imfs::core
+
+namespace imfs::core {
+namespace {
+
+// ---- Regressions found in review ----
+
+// ".." from a directory whose parent was removed too: the old parent's slot
+// is free (or reused), so the walk must not follow the stale link.
+TEST_F(ResolverTest, DotDotFromARemovedDirectoryWhoseParentIsGone) {
+    make_dir("/a");
+    make_dir("/a/b");
+    Result<int> fd = fs.openat(*s, AT_FDCWD, "/a/b", O_RDONLY | O_DIRECTORY, 0);
+    ASSERT_TRUE(fd.has_value());
+    ASSERT_EQ(error_of(fs.unlinkat(*s, AT_FDCWD, "/a/b", AT_REMOVEDIR)), 0);
+    ASSERT_EQ(error_of(fs.unlinkat(*s, AT_FDCWD, "/a", AT_REMOVEDIR)), 0);
+    make_dir("/reuses-the-slot");
+    struct stat st {};
+    EXPECT_EQ(error_of(fs.fstatat(*s, *fd, "../x", st, 0)), ENOENT);
+    EXPECT_EQ(error_of(fs.fstatat(*s, *fd, "..", st, 0)), ENOENT);
+    EXPECT_EQ(error_of(fs.fstatat(*s, *fd, "x", st, 0)), ENOENT);
+    EXPECT_EQ(error_of(fs.fstatat(*s, *fd, ".", st, 0)), 0);  // still names itself
+    EXPECT_EQ(st.st_nlink, 0u);
+    make_dir("/c");
+    // Nothing can be moved into it either (and nothing crashes trying).
+    EXPECT_EQ(error_of(fs.renameat2(*s, AT_FDCWD, "/c", *fd, "x", 0)), ENOENT);
+    make_file("/f");
+    EXPECT_EQ(error_of(fs.renameat2(*s, AT_FDCWD, "/f", *fd, "f", 0)), ENOENT);
+    EXPECT_TRUE(exists("/f"));
+    EXPECT_EQ(error_of(fs.close(*s, *fd)), 0);
+}
+
+// A directory another session moves out of a jailed session's view is no
+// way out of the jail: walks starting there fail instead of climbing.
+TEST_F(ResolverTest, AWorkingDirectoryMovedOutOfTheRootLeadsNowhere) {
+    make_dir("/jail");
+    make_dir("/jail/x");
+    make_dir("/outside");
+    make_file("/secret", "top secret");
+    std::unique_ptr<Session> jailed = fs.open_session(SessionSpec{}).value();
+    ASSERT_EQ(error_of(fs.narrow_root(*jailed, "/jail")), 0);
+    ASSERT_EQ(error_of(fs.chdir(*jailed, "/x")), 0);
+    Result<int> dirfd = fs.openat(*jailed, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0);
+    ASSERT_TRUE(dirfd.has_value());
+    // Another session (with the whole tree) moves it away.
+    ASSERT_EQ(error_of(fs.renameat2(*s, AT_FDCWD, "/jail/x", AT_FDCWD, "/outside/x", 0)), 0);
+    EXPECT_EQ(open_error(*jailed, "../../secret", O_RDWR), ENOENT);
+    struct stat st {};
+    EXPECT_EQ(error_of(fs.fstatat(*jailed, *dirfd, "../../secret", st, 0)), ENOENT);
+    EXPECT_EQ(error_of(fs.fstatat(*jailed, *dirfd, "..", st, 0)), ENOENT);
+    EXPECT_EQ(error_of(fs.getcwd(*jailed)), ENOENT);
+    // Absolute paths still work: they start at the jail's root.
+    EXPECT_EQ(stat_error(*jailed, "/"), 0);
+    EXPECT_EQ(error_of(fs.close(*jailed, *dirfd)), 0);
+    fs.close_session(std::move(jailed));
+}
+
+}  // namespace
+}  // namespace imfs::core

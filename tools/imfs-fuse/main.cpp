@@ -125,6 +125,11 @@ int run(const MountOptions& options) {
     if (session.get() < 0) return fail_errno(options.endpoint);
     // The kernel has applied the caller's umask to every mode it sends.
     (void)imfs_umask(session.get(), 0);
+    // One O_PATH descriptor per inode the kernel knows: far more than the
+    // default 1024 a session starts with.
+    if (imfs_set_fd_limit(session.get(), 1UL << 20) != 0) {
+        return fail_errno(options.endpoint + ": raise the descriptor limit");
+    }
 
     ImfsFd root_fd(session.get(), imfs_open(session.get(), "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd) return fail_errno(options.endpoint + ": open /");

@@ -72,7 +72,8 @@ int imfs_exec(int session);
  * (always in embedded mode without a config); else EPERM. */
 int imfs_setcred(int session, uid_t uid, gid_t gid, size_t ngroups, const gid_t* groups);
 /* IMFS extension: the RLIMIT_NOFILE of the session: descriptors must stay
- * below limit (EMFILE past it). Default and maximum: 1048576. */
+ * below limit (EMFILE past it). Default 1024, as a process's soft limit;
+ * maximum 1048576 (EINVAL above), as Linux's nr_open. */
 int imfs_set_fd_limit(int session, unsigned long limit);
 
 /* ---- Files ------------------------------------------------------------- */
