@@ -55,16 +55,22 @@ std::shared_ptr<core::FileSystem> embedded_fs() {
     return embedded;
 }
 
-core::Result<core::SessionSpec> embedded_policy(const char* label) {
+core::Result<policies::Admission> embedded_admit(std::string_view label,
+                                                 const policies::SessionWishes& wishes) {
     std::shared_ptr<const policies::PolicySet> policies;
     {
         std::lock_guard lock(embedded_mutex);
         policies = embedded_policies;
     }
-    if (!policies) return core::SessionSpec{};  // root "/", writeable, trusted, uid 0
+    if (!policies) {
+        // Without a config: root "/", writeable, trusted, uid 0.
+        policies::Policy open;
+        open.writeable = true;
+        open.trusted = true;
+        return policies::admit(open, wishes);
+    }
     // No listener in between: the client's label is the whole label.
-    policies::Admission admission = IMFS_TRY(policies::admit(*policies, label, {}));
-    return admission.spec;
+    return policies::admit(*policies, label, wishes);
 }
 
 }  // namespace imfs::client

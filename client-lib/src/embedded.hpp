@@ -2,9 +2,11 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "core/file_system.hpp"
 #include "core/result.hpp"
+#include "policies/admission.hpp"
 
 namespace imfs::client {
 
@@ -15,9 +17,10 @@ namespace imfs::client {
 core::Result<void> embedded_init(const char* config_path);
 // The embedded file system, created empty on first use.
 std::shared_ptr<core::FileSystem> embedded_fs();
-// What a session for label gets there (before the client's wishes:
-// imfs_session_open applies readonly and subroot). EACCES when the config's
-// policies admit no such label.
-core::Result<core::SessionSpec> embedded_policy(const char* label);
+// What a session for label and wishes gets there, by the same rules as on
+// imfsd (policies::admit). EACCES when the config's policies admit no such
+// label, or the subroot climbs out of the policy root.
+core::Result<policies::Admission> embedded_admit(std::string_view label,
+                                                 const policies::SessionWishes& wishes);
 
 }  // namespace imfs::client

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -129,12 +130,21 @@ struct dirent* imfs_readdir(IMFS_DIR* dir) {
     const std::byte* record = dir->buffer.data() + dir->position;
     imfs_dirent64 header;
     std::memcpy(&header, record, sizeof header);
+    // A record that does not fit what was read (a broken server) ends the
+    // stream rather than looping or reading past the buffer.
+    std::size_t left = dir->end - dir->position;
+    if (header.d_reclen <= offsetof(imfs_dirent64, d_name) || header.d_reclen > left) {
+        errno = EIO;
+        dir->position = dir->end;
+        return nullptr;
+    }
     dirent& out = dir->current;
     out.d_ino = header.d_ino;
     out.d_off = header.d_off;
     out.d_type = header.d_type;
     const char* name = reinterpret_cast<const char*>(record) + offsetof(imfs_dirent64, d_name);
-    std::size_t length = strnlen(name, sizeof out.d_name - 1);
+    std::size_t length = strnlen(
+        name, std::min(sizeof out.d_name - 1, header.d_reclen - offsetof(imfs_dirent64, d_name)));
     std::memcpy(out.d_name, name, length);
     out.d_name[length] = '\0';
     out.d_reclen = sizeof out;
@@ -233,7 +243,7 @@ int imfs_dump_file(int session, const char* path, const char* host_path) {
     }
     int fd = imfs_open(session, path, O_RDONLY);
     if (fd < 0) return -1;
-    struct stat st;
+    struct stat st {};
     if (imfs_fstat(session, fd, &st) != 0 || S_ISDIR(st.st_mode)) {
         if (S_ISDIR(st.st_mode)) errno = EISDIR;
         int saved = errno;

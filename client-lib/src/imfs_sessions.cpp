@@ -1,4 +1,7 @@
 // The C API: sessions.
+#include <limits.h>
+
+#include <cstring>
 #include <string_view>
 
 #include "api_support.hpp"
@@ -15,15 +18,17 @@ namespace core = imfs::core;
 namespace {
 
 core::Result<int> open_embedded(const char* label, const imfs_session_options* opts) {
-    core::SessionSpec spec = IMFS_TRY(imfs::client::embedded_policy(label ? label : ""));
-    if (opts && opts->readonly) spec.writeable = false;
+    if (opts && opts->subroot && strnlen(opts->subroot, PATH_MAX) >= PATH_MAX) {
+        return core::fail(ENAMETOOLONG);
+    }
+    imfs::policies::SessionWishes wishes{!(opts && opts->readonly),
+                                         (opts && opts->subroot) ? opts->subroot : ""};
+    auto admission = IMFS_TRY(imfs::client::embedded_admit(label ? label : "", wishes));
     std::shared_ptr<core::FileSystem> fs = imfs::client::embedded_fs();
-    std::unique_ptr<core::Session> session = IMFS_TRY(fs->open_session(spec));
-    core::Session& opened = *session;
-    // Owned from here, so a failure below closes the session.
-    auto handle = std::make_shared<imfs::client::EmbeddedSession>(fs, std::move(session));
-    if (opts && opts->subroot) IMFS_TRY(fs->narrow_root(opened, opts->subroot));
-    return imfs::client::SessionTable::instance().add(std::move(handle));
+    std::unique_ptr<core::Session> session =
+        IMFS_TRY(imfs::policies::open_admitted_session(*fs, admission));
+    return imfs::client::SessionTable::instance().add(
+        std::make_shared<imfs::client::EmbeddedSession>(fs, std::move(session)));
 }
 
 core::Result<int> open_session(const char* endpoint, const char* label,
@@ -72,10 +77,7 @@ int imfs_fork(int session) {
 }
 
 int imfs_exec(int session) {
-    return finish(on_session(session, [&](SessionBackend& backend) -> core::Result<void> {
-        backend.exec();
-        return {};
-    }));
+    return finish(on_session(session, [&](SessionBackend& backend) { return backend.exec(); }));
 }
 
 int imfs_setcred(int session, uid_t uid, gid_t gid, size_t ngroups, const gid_t* groups) {

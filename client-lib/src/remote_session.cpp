@@ -16,6 +16,8 @@ using protocol::Reply;
 using protocol::Request;
 
 constexpr std::size_t kChunk = protocol::kMaxTransfer;
+// Linux's MAX_RW_COUNT: the most one read or write moves.
+constexpr std::size_t kMaxReadWrite = 0x7ffff000;
 
 // The checks getname() makes before a path leaves the caller.
 Result<void> check_path(const char* path) {
@@ -175,36 +177,44 @@ Result<void> RemoteSession::close(int fd) {
 
 Result<std::size_t> RemoteSession::read(int fd, std::span<const iovec> buffers,
                                         std::optional<off_t> offset) {
-    std::size_t total = total_length(buffers);
-    std::size_t chunks = std::max<std::size_t>(1, (total + kChunk - 1) / kChunk);
+    // As Linux, one call moves at most MAX_RW_COUNT bytes.
+    std::size_t total = std::min(total_length(buffers), kMaxReadWrite);
     std::size_t done = 0;
-    bool short_read = false;
-    auto outcome = connection_->exchange(
-        chunks,
-        [&](Request::Builder r, std::size_t i) {
-            auto c = r.initRead();
-            c.setFd(fd);
-            c.setCount(static_cast<std::uint32_t>(std::min(kChunk, total - i * kChunk)));
-            c.setPositional(offset.has_value());
-            c.setOffset(offset ? *offset + static_cast<off_t>(i * kChunk) : 0);
-        },
-        [&](Reply::Reader reply, std::size_t i) -> Result<void> {
-            if (!reply.getResult().isData()) return fail(EIO);
-            auto data = reply.getResult().getData();
-            // After a short chunk the file ended: later chunks add nothing.
-            if (short_read) return {};
-            scatter(buffers, i * kChunk, data);
-            done += data.size();
-            if (data.size() < std::min(kChunk, total - i * kChunk)) short_read = true;
-            return {};
-        });
-    if (!outcome && done == 0) return std::unexpected(outcome.error());
+    // One request per chunk, each after the last has answered: a short or
+    // failed chunk ends the call, so nothing is read past what is returned.
+    do {
+        std::size_t want = std::min(kChunk, total - done);
+        std::size_t got = 0;
+        auto outcome = connection_->exchange(
+            1,
+            [&](Request::Builder r, std::size_t) {
+                auto c = r.initRead();
+                c.setFd(fd);
+                c.setCount(static_cast<std::uint32_t>(want));
+                c.setPositional(offset.has_value());
+                c.setOffset(offset ? *offset + static_cast<off_t>(done) : 0);
+            },
+            [&](Reply::Reader reply, std::size_t) -> Result<void> {
+                if (!reply.getResult().isData()) return fail(EIO);
+                auto data = reply.getResult().getData();
+                if (data.size() > want) return fail(EIO);
+                scatter(buffers, done, data);
+                got = data.size();
+                return {};
+            });
+        if (!outcome) {
+            if (done == 0) return std::unexpected(outcome.error());
+            break;
+        }
+        done += got;
+        if (got < want) break;
+    } while (done < total);
     return done;
 }
 
 Result<std::size_t> RemoteSession::write(int fd, std::span<const iovec> buffers,
                                          std::optional<off_t> offset) {
-    std::size_t total = total_length(buffers);
+    std::size_t total = std::min(total_length(buffers), kMaxReadWrite);
     // One buffer goes out as it is; several are gathered once.
     std::vector<std::byte> gathered;
     const std::byte* bytes = nullptr;
@@ -214,32 +224,41 @@ Result<std::size_t> RemoteSession::write(int fd, std::span<const iovec> buffers,
         gathered.reserve(total);
         for (const iovec& b : buffers) {
             auto* p = static_cast<const std::byte*>(b.iov_base);
-            gathered.insert(gathered.end(), p, p + b.iov_len);
+            std::size_t n = std::min(b.iov_len, total - gathered.size());
+            gathered.insert(gathered.end(), p, p + n);
+            if (gathered.size() == total) break;
         }
         bytes = gathered.data();
     }
-    std::size_t chunks = std::max<std::size_t>(1, (total + kChunk - 1) / kChunk);
     std::size_t done = 0;
-    bool short_write = false;
-    auto outcome = connection_->exchange(
-        chunks,
-        [&](Request::Builder r, std::size_t i) {
-            std::size_t length = std::min(kChunk, total - i * kChunk);
-            auto c = r.initWrite();
-            c.setFd(fd);
-            c.setData(kj::arrayPtr(reinterpret_cast<const kj::byte*>(bytes) + i * kChunk, length));
-            c.setPositional(offset.has_value());
-            c.setOffset(offset ? *offset + static_cast<off_t>(i * kChunk) : 0);
-        },
-        [&](Reply::Reader reply, std::size_t i) -> Result<void> {
-            if (!reply.getResult().isValue()) return fail(EIO);
-            if (short_write) return {};
-            auto wrote = static_cast<std::size_t>(reply.getResult().getValue());
-            done += wrote;
-            if (wrote < std::min(kChunk, total - i * kChunk)) short_write = true;
-            return {};
-        });
-    if (!outcome && done == 0) return std::unexpected(outcome.error());
+    // As read(): chunk after chunk, ending at the first short or failed one,
+    // so a failure leaves nothing written beyond what is returned.
+    do {
+        std::size_t length = std::min(kChunk, total - done);
+        std::size_t wrote = 0;
+        auto outcome = connection_->exchange(
+            1,
+            [&](Request::Builder r, std::size_t) {
+                auto c = r.initWrite();
+                c.setFd(fd);
+                c.setData(kj::arrayPtr(reinterpret_cast<const kj::byte*>(bytes) + done, length));
+                c.setPositional(offset.has_value());
+                c.setOffset(offset ? *offset + static_cast<off_t>(done) : 0);
+            },
+            [&](Reply::Reader reply, std::size_t) -> Result<void> {
+                if (!reply.getResult().isValue()) return fail(EIO);
+                std::int64_t value = reply.getResult().getValue();
+                if (value < 0 || static_cast<std::size_t>(value) > length) return fail(EIO);
+                wrote = static_cast<std::size_t>(value);
+                return {};
+            });
+        if (!outcome) {
+            if (done == 0) return std::unexpected(outcome.error());
+            break;
+        }
+        done += wrote;
+        if (wrote < length) break;
+    } while (done < total);
     return done;
 }
 

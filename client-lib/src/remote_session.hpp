@@ -9,8 +9,8 @@
 namespace imfs::client {
 
 // Thread-safe (the connection serialises exchanges). Reads and writes
-// larger than the protocol's transfer limit are split into pipelined
-// requests and reassembled.
+// larger than the protocol's transfer limit are split into requests, one
+// after the other, ending at the first short or failed one.
 class RemoteSession final : public SessionBackend {
   public:
     explicit RemoteSession(std::unique_ptr<RemoteConnection> connection)
