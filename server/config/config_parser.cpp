@@ -1,5 +1,7 @@
 // XML text to a Config: every element and attribute checked, every problem
 // reported with its place. <content> is parsed in content_parser.cpp.
+#include <sys/un.h>
+
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
@@ -149,6 +151,13 @@ void Parser::parse_listen(const pugi::xml_node& node) {
             return;
         }
         listener.unix_path = host_path(unix_attribute.value());
+        if (listener.unix_path.size() >= sizeof(sockaddr_un::sun_path)) {
+            error(at(node, "unix"), "<listen> unix socket path '" + listener.unix_path +
+                                        "' is longer than a socket address holds (" +
+                                        std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                                        " bytes)");
+            return;
+        }
         if (auto mode = value_of<mode_t>(node, "mode",
                                          [](std::string_view t) { return parse_mode(t, 0777); })) {
             listener.mode = *mode;

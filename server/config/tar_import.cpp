@@ -153,14 +153,22 @@ void TarUnpacker::unpack_entry(archive* reader, archive_entry* entry) {
         if (!split_entry_path(link, link_parts_) || link_parts_.empty()) {
             return problem(name, "refused: hard link to '" + std::string(link) + "'");
         }
-        std::string existing;
-        for (const std::string& part : link_parts_) {
-            existing += existing.empty() ? "" : "/";
-            existing += part;
+        // Walk to the link's target one component at a time, never through
+        // a symlink (the archive may have made one pointing anywhere), so
+        // a hard link can only name a file this import put below target.
+        int at = target_;
+        for (std::size_t i = 0; i + 1 < link_parts_.size(); ++i) {
+            auto next = writer.open_dir(at, link_parts_[i]);
+            if (at != target_) writer.close(at);
+            if (!next) {
+                return problem(name, "refused: hard link to '" + std::string(link) +
+                                         "': " + std::strerror(next.error().value));
+            }
+            at = *next;
         }
-        if (created(writer.make_link(target_, existing, parent, leaf))) {
-            ++context_.report.hard_links;
-        }
+        bool linked = created(writer.make_link(at, link_parts_.back(), parent, leaf));
+        if (at != target_) writer.close(at);
+        if (linked) ++context_.report.hard_links;
         return;
     }
     switch (type) {
@@ -179,18 +187,16 @@ void TarUnpacker::unpack_entry(archive* reader, archive_entry* entry) {
             return;
         }
         case AE_IFREG: {
-            data_.resize(archive_entry_size_is_set(entry)
-                             ? static_cast<std::size_t>(archive_entry_size(entry))
-                             : 0);
-            std::size_t filled = 0;
-            while (filled < data_.size()) {
-                la_ssize_t got =
-                    archive_read_data(reader, data_.data() + filled, data_.size() - filled);
+            // The data as it comes, not the size the header claims: a
+            // header may claim anything.
+            data_.clear();
+            char chunk[64 * 1024];
+            while (true) {
+                la_ssize_t got = archive_read_data(reader, chunk, sizeof chunk);
                 if (got < 0) return problem(name, archive_error_string(reader));
                 if (got == 0) break;
-                filled += static_cast<std::size_t>(got);
+                data_.append(chunk, static_cast<std::size_t>(got));
             }
-            data_.resize(filled);
             if (created(writer.make_file(parent, leaf, data_, mode, uid, gid, mtime))) {
                 ++context_.report.files;
                 context_.report.bytes += data_.size();

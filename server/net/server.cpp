@@ -27,6 +27,10 @@ bool unix_socket_answers(const std::string& path) {
     if (fd < 0) return true;  // cannot tell: do not remove it
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof address.sun_path) {
+        ::close(fd);
+        return true;  // not a path a socket can have: leave it alone
+    }
     std::memcpy(address.sun_path, path.data(), path.size());
     int result = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
     int error = errno;

@@ -315,6 +315,26 @@ TEST_F(Content, TarEntriesCannotLeaveTheirDirectory) {
                                                "directory 'out': Not a directory");
 }
 
+// A hard link may only name a file the same import made below its "as": a
+// symlink the archive made (here to "/") is not followed on the way.
+TEST_F(Content, TarHardLinksCannotReachThroughSymlinks) {
+    write_tar(dir / "links.tar", {
+                                     {"s", AE_IFLNK, 0777, "/"},
+                                     {"h", AE_IFREG, 0644, "s/home/secret", 0, 0, 0, true},
+                                     {"mine", AE_IFREG, 0644, "mine"},
+                                     {"again", AE_IFREG, 0644, "mine", 0, 0, 0, true},
+                                 });
+    Diagnostics problems = load_errors(
+        "<config><content>\n"
+        "  <dir name=\"home\"><inline name=\"secret\" mode=\"0600\">s</inline></dir>\n"
+        "  <tar path=\"links.tar\" as=\"pub\"/>\n"
+        "</content></config>\n");
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].to_string().find("entry 'h': refused: hard link to 's/home/secret'"),
+              std::string::npos)
+        << problems[0].to_string();
+}
+
 TEST_F(Content, LimitsApplyWhileLoading) {
     write_host_file(dir / "tree/a", "a");
     write_host_file(dir / "tree/b", "b");
