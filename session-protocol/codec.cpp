@@ -49,7 +49,9 @@ std::span<std::byte> FrameReader::free_space() {
     return {bytes + filled_, capacity - filled_};
 }
 
-void FrameReader::commit(std::size_t n) { filled_ += n; }
+void FrameReader::commit(std::size_t n) {
+    filled_ += n;
+}
 
 core::Result<std::optional<FrameReader::Frame>> FrameReader::next() {
     std::size_t available_words = (filled_ - consumed_) / kWord;
@@ -73,7 +75,8 @@ core::Result<std::optional<FrameReader::Frame>> FrameReader::next() {
         }
         if (need > buffer_.size() * kWord) {
             std::size_t words = buffer_.size();
-            while (words * kWord < need) words *= 2;
+            while (words * kWord < need)
+                words *= 2;
             auto bigger = kj::heapArray<capnp::word>(words);
             std::memcpy(bigger.begin(), buffer_.begin(), filled_);
             buffer_ = kj::mv(bigger);

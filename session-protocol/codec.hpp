@@ -36,7 +36,7 @@ kj::Array<capnp::word> encode(capnp::MessageBuilder& message);
 // Collects bytes from a stream and cuts them into frames. Not thread-safe:
 // one per connection direction.
 class FrameReader {
-public:
+  public:
     explicit FrameReader(std::size_t max_frame_bytes = kMaxFrameBytes);
 
     // Where to put the next bytes read from the stream (never empty).
@@ -58,7 +58,7 @@ public:
     // Bytes received and not yet consumed as frames.
     std::size_t buffered_bytes() const noexcept { return filled_ - consumed_; }
 
-private:
+  private:
     kj::Array<capnp::word> buffer_;
     std::size_t filled_ = 0;    // bytes
     std::size_t consumed_ = 0;  // bytes, always a whole number of words
