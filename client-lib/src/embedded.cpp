@@ -18,28 +18,16 @@ std::shared_ptr<core::FileSystem> embedded;
 // Set when a config was loaded; without one every label gets "/".
 std::shared_ptr<const policies::PolicySet> embedded_policies;
 
-// As tmpfs sizes itself: half of the machine's memory.
-core::Limits default_limits() {
-    core::Limits limits;
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long page_size = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page_size > 0) {
-        limits.max_bytes =
-            static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
-    }
-    return limits;
-}
-
 }  // namespace
 
 core::Result<void> embedded_init(const char* config_path) {
     std::lock_guard lock(embedded_mutex);
     if (embedded) return core::fail(EBUSY);
     if (config_path == nullptr) {
-        embedded = std::make_shared<core::FileSystem>(default_limits());
+        embedded = std::make_shared<core::FileSystem>(config::machine_default_limits());
         return {};
     }
-    auto loaded = config::load_file_system(config_path, default_limits());
+    auto loaded = config::load_file_system(config_path, config::machine_default_limits());
     if (!loaded) {
         config::print(std::cerr, loaded.error());
         return core::fail(EINVAL);
@@ -51,7 +39,7 @@ core::Result<void> embedded_init(const char* config_path) {
 
 std::shared_ptr<core::FileSystem> embedded_fs() {
     std::lock_guard lock(embedded_mutex);
-    if (!embedded) embedded = std::make_shared<core::FileSystem>(default_limits());
+    if (!embedded) embedded = std::make_shared<core::FileSystem>(config::machine_default_limits());
     return embedded;
 }
 

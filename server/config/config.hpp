@@ -125,6 +125,10 @@ struct LoadedConfig {
 // load_config, a FileSystem with its limits (unset ones from
 // default_limits), populate. imfsd's start-up, and --check-config (which
 // exits 0 on a value, 1 after printing the diagnostics).
+// The limits of a tree whose config gives none, as tmpfs sizes itself:
+// half of the machine's memory, and Limits' default inode count.
+core::Limits machine_default_limits();
+
 [[nodiscard]] ConfigResult<LoadedConfig> load_file_system(const std::string& path,
                                                           core::Limits default_limits = {});
 

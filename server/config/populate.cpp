@@ -10,6 +10,17 @@
 
 namespace imfs::config {
 
+core::Limits machine_default_limits() {
+    core::Limits limits;
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long page_size = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page_size > 0) {
+        limits.max_bytes =
+            static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+    }
+    return limits;
+}
+
 namespace {
 
 constexpr mode_t kDirMode = 0755;

@@ -44,18 +44,6 @@ std::optional<mode_t> parse_mode(const std::string& text) {
     return mode;
 }
 
-// As tmpfs sizes itself: half of the machine's memory, unless <limits> say.
-core::Limits tmpfs_like_limits() {
-    core::Limits limits;
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long page_size = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page_size > 0) {
-        limits.max_bytes =
-            static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
-    }
-    return limits;
-}
-
 net::ListenAddress listen_address_of(const config::Listener& listener) {
     net::ListenAddress address;
     if (listener.kind == config::Listener::Kind::unix_socket) {
@@ -74,7 +62,7 @@ net::ListenAddress listen_address_of(const config::Listener& listener) {
 // --check-config: 0 when the file loads (content and policy roots
 // included), 1 after printing what is wrong.
 int check_config(const std::string& path) {
-    auto loaded = config::load_file_system(path, tmpfs_like_limits());
+    auto loaded = config::load_file_system(path, config::machine_default_limits());
     if (!loaded) {
         config::print(std::cerr, loaded.error());
         return EXIT_FAILURE;
@@ -101,7 +89,7 @@ int serve(const Options& options) {
     std::optional<policies::PolicySet> policies;
     std::vector<net::ListenAddress> addresses;
     if (!options.config.empty()) {
-        auto loaded = config::load_file_system(options.config, tmpfs_like_limits());
+        auto loaded = config::load_file_system(options.config, config::machine_default_limits());
         if (!loaded) {
             config::print(std::cerr, loaded.error());
             std::cerr << "imfsd: " << options.config << ": not started\n";
@@ -114,7 +102,7 @@ int serve(const Options& options) {
             addresses.push_back(listen_address_of(listener));
         }
     } else {
-        fs = std::make_shared<core::FileSystem>(tmpfs_like_limits());
+        fs = std::make_shared<core::FileSystem>(config::machine_default_limits());
     }
     // --listen adds to the config's listeners (which keep their labels: a
     // listener's label is what a client cannot forge).
