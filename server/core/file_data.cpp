@@ -279,7 +279,14 @@ void FileData::reserve_pages(std::uint64_t first, std::uint64_t last) {
     for (std::uint64_t page = first; page <= last;) {
         Leaf& leaf = leaf_for(page);
         for (unsigned slot = slot_of(page, 1); slot < kFanout && page <= last; ++slot, ++page) {
-            if (leaf.holds(slot)) continue;
+            if (leaf.pages[slot]) continue;
+            if (leaf.reserved & bit(slot)) {
+                // As tmpfs: a page an earlier fallocate reserved becomes data
+                // (zeros) when another fallocate covers it; only the pages
+                // one call allocates anew stay holes for SEEK_DATA.
+                page_for_write(leaf, slot, 0, 0);
+                continue;
+            }
             leaf.reserved |= bit(slot);
             ++pages_;
         }

@@ -49,6 +49,9 @@ Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::by
         if (dir.nlink == 0) return fail(ENOENT);  // removed: IS_DEADDIR
         std::lock_guard position(description->position_mutex);
         std::uint64_t& cookie = description->offset;
+        // A reading of the directory from its start sees what is there now,
+        // and stops where the entries were when it started (as tmpfs).
+        if (cookie == 0) description->dir_end = dir.entries->end_cookie();
         // Positions 0 and 1 are "." and ".."; entries follow at their own
         // cookies, which stay valid while the directory changes.
         if (cookie == 0) {

@@ -65,13 +65,17 @@ Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int
         if (!found.node) return fail(ENOENT);
         return open_node_locked(s, *found.node, flags, false);
     }
-    if (path.has_trailing_slash()) {
-        (void)IMFS_TRY(lookup_locked(s, dirfd, path, Follow::name_only));
-        return fail(EISDIR);
-    }
     bool exclusive = (flags & O_EXCL) || (flags & O_NOFOLLOW);
-    Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, exclusive ? Follow::none : Follow::last));
-    if (found.kind != LastKind::name) return fail(EISDIR);
+    // open_last_lookups(): "." and ".." are judged first, then a trailing
+    // slash (EISDIR: O_CREAT makes no directories), then the name itself.
+    Follow follow = path.has_trailing_slash() ? Follow::name_only
+                    : exclusive               ? Follow::none
+                                              : Follow::last;
+    Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow));
+    // "dir/." and the like name an existing directory: O_EXCL's EEXIST is
+    // judged first (do_open since Linux 5.7).
+    if (found.kind != LastKind::name) return fail((flags & O_EXCL) ? EEXIST : EISDIR);
+    if (path.has_trailing_slash()) return fail(EISDIR);
     if (!found.node && found.trailing_slash) return fail(EISDIR);  // via a symlink "x/"
     if (found.node) {
         if (flags & O_EXCL) return fail(EEXIST);
@@ -120,7 +124,6 @@ Result<int> FileSystem::open_node_locked(Session& s, Inode& node, int flags, boo
     }
     auto description = std::make_shared<OpenFileDescription>();
     description->inode = InodeRef(inodes_, node.id);
-    if (node.is_dir()) description->dir_end = node.entries->end_cookie();
     description->flags =
         (flags & O_PATH)
             ? (flags & ~O_CLOEXEC)
@@ -203,6 +206,8 @@ Result<std::size_t> FileSystem::write(Session& s, int fd, std::span<const iovec>
     OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
     if (!description->can_write()) return fail(EBADF);
     Inode& inode = *description->inode;
+    // An empty write changes nothing, not even an O_APPEND offset.
+    if (IMFS_TRY(total_length(buffers)) == 0) return 0;
     std::lock_guard position(description->position_mutex);
     bool append = (description->flags & O_APPEND) != 0;
     // As on Linux, O_APPEND wins even over pwrite's offset.
@@ -252,7 +257,6 @@ Result<off_t> FileSystem::lseek(Session& s, int fd, off_t offset, int whence) {
     }
     if (target < 0) return fail(EINVAL);
     description->offset = static_cast<std::uint64_t>(target);
-    if (inode.is_dir() && target == 0) description->dir_end = inode.entries->end_cookie();
     return target;
 }
 
@@ -303,6 +307,7 @@ Result<void> FileSystem::fallocate(Session& s, int fd, int mode, off_t offset, o
     // then vfs_fallocate()'s, and the modes are those tmpfs supports.
     std::unique_lock lock(mutex_);
     OpenFileDescription* description = IMFS_TRY(description_locked(s, fd));
+    if (description->is_path_only()) return fail(EBADF);  // fdget() refuses O_PATH files
     if (offset < 0 || len <= 0) return fail(EINVAL);
     constexpr int kKnown = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE |
                            FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |

@@ -82,6 +82,7 @@ Result<void> FileSystem::symlinkat(Session& s, const char* target, int dirfd,
 
 Result<std::size_t> FileSystem::readlinkat(Session& s, int dirfd, const char* path_text,
                                            std::span<char> buffer) {
+    if (buffer.empty()) return fail(EINVAL);  // before the path, as readlinkat(2)
     std::size_t length;
     {
         std::shared_lock lock(mutex_);
@@ -193,9 +194,14 @@ Result<void> FileSystem::renameat2(Session& s, int olddirfd, const char* oldpath
     if (!source) return fail(ENOENT);
     if ((flags & RENAME_NOREPLACE) && target) return fail(EEXIST);
     if (exchange && !target) return fail(ENOENT);
-    if (!exchange && !source->is_dir() && (from.trailing_slash || to.trailing_slash)) {
-        return fail(ENOTDIR);
+    // Trailing slashes ask for directories, as do_renameat2 judges them:
+    // the source's unless it is one; the target's unless the source is one,
+    // or, in an exchange, unless the target is one.
+    if (!source->is_dir()) {
+        if (from.trailing_slash) return fail(ENOTDIR);
+        if (!exchange && to.trailing_slash) return fail(ENOTDIR);
     }
+    if (exchange && !target->is_dir() && to.trailing_slash) return fail(ENOTDIR);
     Inode& old_dir = *from.parent;
     Inode& new_dir = *to.parent;
     // A removed directory takes no new names (and its ".." chain may be

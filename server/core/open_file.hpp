@@ -24,7 +24,7 @@ struct OpenFileDescription {
     std::mutex position_mutex;
     std::uint64_t offset = 0;
     // For a directory: where this reading of it stops (Directory::
-    // end_cookie() when it was opened or rewound to 0).
+    // end_cookie() when a getdents64 started at offset 0).
     std::uint64_t dir_end = 0;
 
     bool is_path_only() const noexcept;

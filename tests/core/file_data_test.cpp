@@ -681,8 +681,10 @@ class Model {
             pages[p] = Page::kHole;
     }
     void allocate(std::uint64_t offset, std::uint64_t len, bool keep_size) {
+        // tmpfs: a page reserved by an earlier fallocate becomes data when
+        // another covers it (checked on /dev/shm, Linux 6.18).
         for (auto p = offset / P; p <= (offset + len - 1) / P; ++p) {
-            if (pages[p] == Page::kHole) pages[p] = Page::kReserved;
+            pages[p] = pages[p] == Page::kHole ? Page::kReserved : Page::kData;
         }
         if (!keep_size && bytes.size() < offset + len) bytes.resize(offset + len);
     }
@@ -771,6 +773,30 @@ TEST(FileDataModel, RandomOperationsMatchTheModel) {
                 << "run " << run << " step " << step;
         }
     }
+}
+
+}  // namespace
+}  // namespace imfs::core
+
+namespace imfs::core {
+namespace {
+
+// Checked on /dev/shm (tmpfs, Linux 6.18) with fallocate(2) and lseek(2):
+// pages one fallocate allocates are holes to SEEK_DATA, but a page an
+// earlier fallocate reserved turns into data when another one covers it.
+TEST(FileDataTmpfs, ASecondFallocateTurnsReservedPagesIntoData) {
+    FileData file;
+    ASSERT_TRUE(file.allocate(0, 4096, false).has_value());
+    EXPECT_EQ(file.seek_data(0).error(), Errno{ENXIO});
+    ASSERT_TRUE(file.allocate(0, 8192, false).has_value());
+    EXPECT_EQ(file.seek_data(0).value(), 0u);
+    EXPECT_EQ(file.seek_data(3090).value(), 3090u);
+    EXPECT_EQ(file.seek_data(5000).error(), Errno{ENXIO});  // page 1: new, so a hole
+    EXPECT_EQ(file.seek_hole(0).value(), 4096u);
+    EXPECT_EQ(file.blocks(), 16u);
+    std::byte byte{1};
+    EXPECT_EQ(file.read(100, {&byte, 1}), 1u);
+    EXPECT_EQ(byte, std::byte{0});
 }
 
 }  // namespace
