@@ -143,6 +143,7 @@ std::uint64_t FileData::missing_bytes(const Node* node, unsigned level, std::uin
 std::size_t FileData::read(std::uint64_t offset, std::span<std::byte> out) const {
     if (offset >= size_) return 0;
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
+    if (n == 0) return 0;  // out may be empty with a null data()
     std::byte* dst = out.data();
     if (small_.bytes) {
         const std::size_t stored =

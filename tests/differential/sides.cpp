@@ -62,7 +62,8 @@ class HostSide final : public Side {
     int rmdir(const char* p) override { return ::unlinkat(dirfd_, p, AT_REMOVEDIR); }
     int symlink(const char* t, const char* p) override { return ::symlinkat(t, dirfd_, p); }
     ssize_t readlink(const char* p, char* b, size_t n) override {
-        return ::readlinkat(dirfd_, p, b, n);
+        char unused;  // readlinkat(2) takes no NULL buffer, even for size 0
+        return ::readlinkat(dirfd_, p, b != nullptr ? b : &unused, n);
     }
     int chmod(const char* p, mode_t m) override { return ::fchmodat(dirfd_, p, m, 0); }
     int fchmod(int fd, mode_t m) override { return ::fchmod(fd, m); }

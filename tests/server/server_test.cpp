@@ -143,7 +143,8 @@ TEST_F(ImfsdTest, TruncatedFrameThenClose) {
         auto request = message.initRoot<Request>();
         request.setId(1);
         set_path(request.initOpenat(), "/truncated", O_CREAT | O_RDWR, 0644);
-        auto bytes = protocol::encode(message).asBytes();
+        auto bytes_words = protocol::encode(message);  // owns the bytes below
+        auto bytes = bytes_words.asBytes();
         ASSERT_TRUE(c->send_bytes(bytes.begin(), bytes.size() / 2));
     }
     EXPECT_TRUE(settles(*checker, 1, 0));
