@@ -89,6 +89,12 @@ Result<std::unique_ptr<RemoteConnection>> RemoteConnection::open(std::string_vie
     } else {
         return core::fail(EINVAL);
     }
+    // Room for a whole frame each way (the kernel caps it at wmem_max and
+    // rmem_max): a 4 MiB transfer is then one wake-up, not one per default
+    // 208 KiB buffer.
+    const int frame = static_cast<int>(protocol::kMaxFrameBytes);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &frame, sizeof frame);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &frame, sizeof frame);
     auto connection = std::make_unique<RemoteConnection>(fd, std::string(endpoint));
     IMFS_TRY(connection->say_hello(hello));
     return connection;

@@ -1,9 +1,12 @@
 #include "remote_session.hpp"
 
+#include <capnp/orphan.h>
+
 #include <fcntl.h>
 #include <limits.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -241,7 +244,16 @@ Result<std::size_t> RemoteSession::write(int fd, std::span<const iovec> buffers,
             [&](Request::Builder r, std::size_t) {
                 auto c = r.initWrite();
                 c.setFd(fd);
-                c.setData(kj::arrayPtr(reinterpret_cast<const kj::byte*>(bytes) + done, length));
+                const auto* start = reinterpret_cast<const kj::byte*>(bytes) + done;
+                if (reinterpret_cast<std::uintptr_t>(start) % sizeof(capnp::word) == 0 &&
+                    length % sizeof(capnp::word) == 0) {
+                    // Sent from the caller's buffer itself (it outlives the
+                    // message): no copy, and no fresh megabytes to fault in.
+                    c.adoptData(capnp::Orphanage::getForMessageContaining(c).referenceExternalData(
+                        capnp::Data::Reader(start, length)));
+                } else {
+                    c.setData(kj::arrayPtr(start, length));
+                }
                 c.setPositional(offset.has_value());
                 c.setOffset(offset ? *offset + static_cast<off_t>(done) : 0);
             },
