@@ -19,6 +19,8 @@ using protocol::Reply;
 using protocol::Request;
 
 constexpr std::size_t kChunk = protocol::kMaxTransfer;
+// Writes at least this long travel from the caller's buffer (when aligned).
+constexpr std::size_t kExternalAtLeast = 4096;
 // Linux's MAX_RW_COUNT: the most one read or write moves.
 constexpr std::size_t kMaxReadWrite = 0x7ffff000;
 
@@ -245,10 +247,13 @@ Result<std::size_t> RemoteSession::write(int fd, std::span<const iovec> buffers,
                 auto c = r.initWrite();
                 c.setFd(fd);
                 const auto* start = reinterpret_cast<const kj::byte*>(bytes) + done;
-                if (reinterpret_cast<std::uintptr_t>(start) % sizeof(capnp::word) == 0 &&
+                if (length >= kExternalAtLeast &&
+                    reinterpret_cast<std::uintptr_t>(start) % sizeof(capnp::word) == 0 &&
                     length % sizeof(capnp::word) == 0) {
                     // Sent from the caller's buffer itself (it outlives the
                     // message): no copy, and no fresh megabytes to fault in.
+                    // Small or empty data is simply copied (an empty external
+                    // segment is no valid message).
                     c.adoptData(capnp::Orphanage::getForMessageContaining(c).referenceExternalData(
                         capnp::Data::Reader(start, length)));
                 } else {
