@@ -21,6 +21,9 @@ constexpr std::size_t kBatchBytes = 4u << 20;
 // reading; when the server stops, it gets only kStopGrace.
 constexpr auto kWriteStall = std::chrono::seconds(30);
 constexpr auto kStopGrace = std::chrono::seconds(2);
+// A peer that has not said hello by then is dropped: an idle connection
+// must not hold a descriptor of the server for ever.
+constexpr auto kHelloWait = std::chrono::seconds(10);
 // The longest label accepted from a client.
 constexpr std::size_t kMaxLabelBytes = 4096;
 
@@ -37,6 +40,7 @@ Connection::Connection(Socket socket, std::string listener_label, SessionRegistr
                        const Admission& admission, ClosedCallback on_closed)
     : socket_(std::move(socket)),
       write_deadline_(socket_.get_executor()),
+      hello_deadline_(socket_.get_executor()),
       listener_label_(std::move(listener_label)),
       registry_(registry),
       admission_(admission),
@@ -50,7 +54,15 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_more(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->hello_deadline_.expires_after(kHelloWait);
+        self->hello_deadline_.async_wait([self](const boost::system::error_code& error) {
+            if (error || self->closed_ || self->session_) return;
+            log(LogLevel::info, "connection ", self->id_, ": no hello in time, dropping it");
+            self->close();
+        });
+        self->read_more();
+    });
 }
 
 void Connection::review() {
@@ -196,6 +208,7 @@ bool Connection::handle_hello(capnp::MessageReader& message) {
 }
 
 void Connection::answer_hello(int error) {
+    hello_deadline_.cancel();
     auto message = ReplyBatch::new_message();
     auto reply = message->initRoot<protocol::HelloReply>();
     reply.setErrno(error);
@@ -259,6 +272,7 @@ void Connection::close() {
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
     write_deadline_.cancel();
+    hello_deadline_.cancel();
     if (session_) {
         log(LogLevel::info, "session closed: ", quoted(label_));
         registry_.retire(std::move(session_));

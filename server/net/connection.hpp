@@ -67,6 +67,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     Socket socket_;
     asio::steady_timer write_deadline_;
+    asio::steady_timer hello_deadline_;
     std::string listener_label_;
     SessionRegistry& registry_;
     const Admission& admission_;

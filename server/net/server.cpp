@@ -1,5 +1,7 @@
 #include "server.hpp"
 
+#include <sys/resource.h>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,6 +22,14 @@ namespace {
 // is ended regardless.
 constexpr auto kStopDeadline = std::chrono::seconds(5);
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
+// How many connections fit the process's descriptor limit, leaving room
+// for listeners, logs and the files the server opens itself.
+std::size_t connection_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 65536;
+    return limit.rlim_cur > 128 ? static_cast<std::size_t>(limit.rlim_cur - 64) : 64;
+}
 
 // Does a server answer on the Unix socket at path?
 bool unix_socket_answers(const std::string& path) {
@@ -49,7 +59,8 @@ Server::Server(core::FileSystem& fs, std::optional<policies::PolicySet> policies
       signals_(strand_, SIGINT, SIGTERM),
       reload_signals_(strand_, SIGHUP),
       force_stop_(strand_),
-      registry_(fs) {
+      registry_(fs),
+      max_connections_(connection_limit()) {
     if (policies) admission_.replace(std::move(*policies));
 }
 
@@ -258,6 +269,16 @@ void Server::on_accept(Listener& listener, const boost::system::error_code& erro
         return;
     }
     boost::system::error_code ignored;
+    if (connections_.size() >= max_connections_) {
+        // Keep descriptors for the connections already served (and for
+        // accept itself): the newest peer is turned away, not everyone.
+        lock.unlock();
+        log(LogLevel::warn, "accept on ", listener.address.to_string(), ": ", max_connections_,
+            " connections open; refusing one");
+        socket.close(ignored);
+        accept(listener);
+        return;
+    }
     if (listener.address.kind == ListenAddress::Kind::tcp) {
         socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }

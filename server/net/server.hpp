@@ -93,6 +93,7 @@ class Server {
     std::mutex connections_mutex_;
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
     bool stopping_ = false;  // guarded by connections_mutex_
+    std::size_t max_connections_;
 };
 
 }  // namespace imfs::net

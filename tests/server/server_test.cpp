@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -525,6 +526,50 @@ TEST_F(ImfsdTest, SubrootAndReadOnlyWishes) {
     ASSERT_TRUE(missing);
     EXPECT_EQ(missing->hello("sub", true, "/nowhere"), ENOENT);
     expect_healthy();
+}
+
+TEST_F(ImfsdTest, APeerThatNeverSaysHelloIsDropped) {
+    auto silent = connect();
+    ASSERT_TRUE(silent);
+    // imfsd waits 10 s for a hello, then lets the descriptor go.
+    EXPECT_TRUE(silent->closed_by_server(15s));
+    expect_healthy();
+}
+
+// With its descriptors nearly used up, imfsd turns the newest peer away and
+// keeps serving the others (its limit: RLIMIT_NOFILE less 64 spare).
+TEST(ImfsdProcessTest, ConnectionsBeyondTheDescriptorLimitAreRefused) {
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    rlimit small = saved;
+    small.rlim_cur = 200;  // imfsd inherits it: 136 connections at most
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &small), 0);
+    ImfsdProcess server;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ASSERT_TRUE(server.started());
+    std::vector<std::unique_ptr<RawClient>> clients;
+    int refused = 0;
+    for (int i = 0; i < 150; ++i) {
+        auto c = RawClient::connect(server.socket_path());
+        ASSERT_TRUE(c);
+        if (c->hello("crowd") == 0) {
+            clients.push_back(std::move(c));
+        } else {
+            ++refused;
+        }
+    }
+    EXPECT_GT(refused, 0);
+    EXPECT_LE(clients.size(), 136u);
+    // Those admitted still get answers.
+    auto reply = stats(*clients.front());
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->error, 0);
+    // And once some leave, newcomers are served again.
+    clients.resize(clients.size() / 2);
+    std::this_thread::sleep_for(200ms);
+    auto late = RawClient::connect(server.socket_path());
+    ASSERT_TRUE(late);
+    EXPECT_EQ(late->hello("late"), 0);
 }
 
 TEST(ImfsdProcessTest, SigtermExitsZeroAndRemovesTheSocket) {
