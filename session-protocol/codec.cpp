@@ -23,6 +23,16 @@ kj::Array<capnp::word> encode(capnp::MessageBuilder& message) {
     return capnp::messageToFlatArray(message);
 }
 
+std::vector<std::uint32_t> segment_table(
+    kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments) {
+    std::vector<std::uint32_t> table((segments.size() + 2) & ~std::size_t{1});
+    table[0] = static_cast<std::uint32_t>(segments.size() - 1);
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        table[i + 1] = static_cast<std::uint32_t>(segments[i].size());
+    }
+    return table;
+}
+
 FrameReader::FrameReader(std::size_t max_frame_bytes)
     : buffer_(kj::heapArray<capnp::word>(kInitialBytes / kWord)),
       max_frame_bytes_(max_frame_bytes) {}

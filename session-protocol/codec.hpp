@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "core/result.hpp"
 #include "imfs.capnp.h"
@@ -32,6 +33,12 @@ capnp::ReaderOptions reader_options(std::size_t frame_words);
 
 // The message as one frame of bytes.
 kj::Array<capnp::word> encode(capnp::MessageBuilder& message);
+
+// The stream framing's segment table for segments (count - 1, each size in
+// words, padded to a whole word): sent first, then the segments as they
+// are, so a frame goes out without copying its segments.
+std::vector<std::uint32_t> segment_table(
+    kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments);
 
 // Collects bytes from a stream and cuts them into frames. Not thread-safe:
 // one per connection direction.

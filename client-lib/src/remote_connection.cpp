@@ -138,11 +138,7 @@ Result<void> RemoteConnection::send(capnp::MessageBuilder& message) {
     // large write's data is not copied again. MSG_NOSIGNAL: a closed peer
     // is an error, not SIGPIPE in the caller's process.
     auto segments = message.getSegmentsForOutput();
-    std::vector<std::uint32_t> table((segments.size() + 2) & ~std::size_t{1});
-    table[0] = static_cast<std::uint32_t>(segments.size() - 1);
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        table[i + 1] = static_cast<std::uint32_t>(segments[i].size());
-    }
+    std::vector<std::uint32_t> table = protocol::segment_table(segments);
     std::vector<iovec> pieces;
     pieces.push_back({table.data(), table.size() * sizeof(std::uint32_t)});
     for (auto segment : segments) {

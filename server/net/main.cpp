@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/values.hpp"
 #include "core/file_system.hpp"
 #include "listen_address.hpp"
 #include "log.hpp"
@@ -33,16 +34,6 @@ struct Options {
     std::string log_level = "info";
     std::string socket_mode = "0600";
 };
-
-std::optional<mode_t> parse_mode(const std::string& text) {
-    if (text.empty() || text.size() > 4) return std::nullopt;
-    mode_t mode = 0;
-    for (char c : text) {
-        if (c < '0' || c > '7') return std::nullopt;
-        mode = mode * 8 + static_cast<mode_t>(c - '0');
-    }
-    return mode;
-}
 
 net::ListenAddress listen_address_of(const config::Listener& listener) {
     net::ListenAddress address;
@@ -78,7 +69,7 @@ int serve(const Options& options) {
         return kUsageError;
     }
     net::set_log_level(*level);
-    auto mode = parse_mode(options.socket_mode);
+    auto mode = config::parse_mode(options.socket_mode, 07777);
     if (!mode) {
         std::cerr << "imfsd: --socket-mode: expected an octal mode such as 0600\n";
         return kUsageError;

@@ -1,5 +1,7 @@
 #include "reply_batch.hpp"
 
+#include "codec.hpp"
+
 namespace imfs::net {
 
 namespace {
@@ -19,11 +21,7 @@ void ReplyBatch::add(std::unique_ptr<capnp::MallocMessageBuilder> message) {
     // The stream framing: segment count - 1, each segment's size in words,
     // padded to a whole word.
     std::vector<std::uint32_t>& table =
-        tables_.emplace_back((segments.size() + 2) & ~std::size_t{1});
-    table[0] = static_cast<std::uint32_t>(segments.size() - 1);
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        table[i + 1] = static_cast<std::uint32_t>(segments[i].size());
-    }
+        tables_.emplace_back(imfs::protocol::segment_table(segments));
     buffers_.emplace_back(table.data(), table.size() * sizeof(std::uint32_t));
     bytes_ += table.size() * sizeof(std::uint32_t);
     for (auto segment : segments) {
