@@ -6,6 +6,7 @@
 #include <imfs/imfs.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
@@ -113,7 +114,14 @@ TEST(Load, FiftyClientsAtOnceEveryByteChecked) {
         entries += std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0;
     imfs_closedir(dir);
     EXPECT_EQ(entries, 0);
-    EXPECT_EQ(server_sessions(imfsd.socket_path()), baseline);
+    // A client's close reaches the server a moment after imfs_session_close
+    // returns: wait (bounded) for the count to settle.
+    std::uint64_t sessions = ~0ull;
+    for (int i = 0; i < 250 && sessions != baseline; ++i) {
+        sessions = server_sessions(imfsd.socket_path());
+        if (sessions != baseline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(sessions, baseline);
     EXPECT_EQ(imfs_session_close(setup), 0);
 }
 
