@@ -47,9 +47,11 @@ struct imfs_session_options {
     const char* subroot; /* NULL, or a directory below the policy root */
 };
 
-/* Creates the embedded ("mem:") file system of this process. config_path
- * NULL gives an empty tree where every label gets root "/" and may write.
- * EBUSY if it exists already. */
+/* Creates the embedded ("mem:") file system of this process from the XML
+ * config at config_path (its content, limits and policies, as imfsd reads
+ * them); sessions then follow its policies. NULL gives an empty tree where
+ * every label gets root "/" and may write. EBUSY if it exists already;
+ * EINVAL for a bad config (its messages, FILE:LINE:COLUMN, on stderr). */
 int imfs_embedded_init(const char* config_path);
 
 /* Opens a session on endpoint for label. opts may be NULL. EACCES when no
