@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api_support.hpp"
+#include "config/host_file.hpp"
 #include "imfs/imfs.h"
 
 using imfs::client::finish;
@@ -28,22 +29,9 @@ struct imfs_dir {
     struct dirent current;
 };
 
+using imfs::config::HostFd;
+
 namespace {
-
-// Owns what a host file descriptor names; closes it once.
-class HostFd {
-  public:
-    explicit HostFd(int fd) : fd_(fd) {}
-    ~HostFd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    HostFd(const HostFd&) = delete;
-    HostFd& operator=(const HostFd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 IMFS_DIR* open_stream(int session, int fd) {
     if (fd < 0) return nullptr;
