@@ -34,20 +34,22 @@ core::Result<std::string> normalise_subroot(std::string_view text) {
 
 }  // namespace
 
-core::Result<Admission> admit(const Policy& policy, const SessionWishes& wishes) {
+core::Result<Admission> admit(const Policy& policy, const SessionWishes& wishes,
+                              QuotaAccounts* accounts) {
     Admission admission;
     admission.spec.root = policy.root;
     admission.spec.writeable = policy.writeable && wishes.writeable;
     admission.spec.trusted = policy.trusted;
     admission.spec.cred = core::Credentials{policy.uid, policy.gid, {}};
     admission.subroot = IMFS_TRY(normalise_subroot(wishes.subroot));
+    if (accounts) admission.spec.quota = accounts->account_for(policy);
     return admission;
 }
 
 core::Result<Admission> admit(const PolicySet& policies, std::string_view label,
-                              const SessionWishes& wishes) {
+                              const SessionWishes& wishes, QuotaAccounts* accounts) {
     const Policy* policy = IMFS_TRY(policies.match(label));
-    return admit(*policy, wishes);
+    return admit(*policy, wishes, accounts);
 }
 
 core::Result<std::unique_ptr<core::Session>> open_admitted_session(core::FileSystem& fs,
@@ -67,7 +69,7 @@ bool same_grant(const Admission& current, const Admission& next) {
     const core::SessionSpec& b = next.spec;
     return a.root == b.root && current.subroot == next.subroot && a.writeable == b.writeable &&
            a.trusted == b.trusted && a.cred.uid == b.cred.uid && a.cred.gid == b.cred.gid &&
-           a.cred.groups == b.cred.groups;
+           a.cred.groups == b.cred.groups && a.quota == b.quota;
 }
 
 }  // namespace imfs::policies

@@ -11,6 +11,7 @@
 #include "core/session.hpp"
 #include "policies/policy.hpp"
 #include "policies/policy_set.hpp"
+#include "policies/quota_accounts.hpp"
 
 namespace imfs::policies {
 
@@ -26,7 +27,8 @@ struct SessionWishes {
 // What a session is granted.
 struct Admission {
     // root is the policy's root; writeable is the policy's AND the wish;
-    // trusted and cred (uid, gid) are the policy's.
+    // trusted and cred (uid, gid) are the policy's; quota is the policy's
+    // account when admitted with accounts, else null.
     core::SessionSpec spec;
     // The wished sub-root, normalised and relative to spec.root ("" for
     // none). It is applied by FileSystem::narrow_root after the session is
@@ -36,11 +38,14 @@ struct Admission {
 };
 
 // EACCES when the subroot climbs above the policy root ("..", "a/../..");
-// ENAMETOOLONG when it is longer than PATH_MAX.
-[[nodiscard]] core::Result<Admission> admit(const Policy& policy, const SessionWishes& wishes);
+// ENAMETOOLONG when it is longer than PATH_MAX. accounts: where the
+// policy's quota account is found (null: the session has none).
+[[nodiscard]] core::Result<Admission> admit(const Policy& policy, const SessionWishes& wishes,
+                                            QuotaAccounts* accounts = nullptr);
 // match, then admit: EACCES when no policy admits label.
 [[nodiscard]] core::Result<Admission> admit(const PolicySet& policies, std::string_view label,
-                                            const SessionWishes& wishes);
+                                            const SessionWishes& wishes,
+                                            QuotaAccounts* accounts = nullptr);
 
 // Opens the admitted session on fs: open_session(spec), then narrow_root
 // to the subroot. ENOENT/ENOTDIR when the root or subroot is no directory.
@@ -48,8 +53,8 @@ struct Admission {
     core::FileSystem& fs, const Admission& admission);
 
 // Does next grant the same as current (root, subroot, write right, trust,
-// identity)? A reload closes the existing sessions for which it does not,
-// as Genode does.
+// identity, quota account)? A reload closes the existing sessions for which
+// it does not, as Genode does.
 [[nodiscard]] bool same_grant(const Admission& current, const Admission& next);
 
 }  // namespace imfs::policies

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,11 @@ struct Policy {
     bool trusted = false;  // may act for other identities (imfs_setcred)
     uid_t uid = 0;
     gid_t gid = 0;
+    // Limits on what the policy's sessions together may create (see
+    // core/quota.hpp and QuotaAccounts); nullopt: no limit but the file
+    // system's.
+    std::optional<std::uint64_t> quota_bytes;
+    std::optional<std::uint64_t> quota_inodes;
 
     // Where the node was written ("FILE:LINE:COLUMN"), for logs; may be empty.
     std::string origin;

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "policies/admission.hpp"
 #include "policies/policy_set.hpp"
+#include "policies/quota_accounts.hpp"
 
 namespace imfs::client {
 
@@ -17,6 +18,8 @@ std::mutex embedded_mutex;
 std::shared_ptr<core::FileSystem> embedded;
 // Set when a config was loaded; without one every label gets "/".
 std::shared_ptr<const policies::PolicySet> embedded_policies;
+// The quota accounts of those policies (thread-safe itself).
+policies::QuotaAccounts embedded_accounts;
 
 }  // namespace
 
@@ -33,6 +36,7 @@ core::Result<void> embedded_init(const char* config_path) {
         return core::fail(EINVAL);
     }
     embedded_policies = std::make_shared<const policies::PolicySet>(loaded->config.policies);
+    embedded_accounts.apply(*embedded_policies);
     embedded = std::move(loaded->fs);
     return {};
 }
@@ -58,7 +62,7 @@ core::Result<policies::Admission> embedded_admit(std::string_view label,
         return policies::admit(open, wishes);
     }
     // No listener in between: the client's label is the whole label.
-    return policies::admit(*policies, label, wishes);
+    return policies::admit(*policies, label, wishes, &embedded_accounts);
 }
 
 }  // namespace imfs::client

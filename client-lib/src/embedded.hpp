@@ -18,8 +18,9 @@ core::Result<void> embedded_init(const char* config_path);
 // The embedded file system, created empty on first use.
 std::shared_ptr<core::FileSystem> embedded_fs();
 // What a session for label and wishes gets there, by the same rules as on
-// imfsd (policies::admit). EACCES when the config's policies admit no such
-// label, or the subroot climbs out of the policy root.
+// imfsd (policies::admit), quota accounts included. EACCES when the
+// config's policies admit no such label, or the subroot climbs out of the
+// policy root.
 core::Result<policies::Admission> embedded_admit(std::string_view label,
                                                  const policies::SessionWishes& wishes);
 

@@ -208,9 +208,7 @@ void Parser::parse_limits(const pugi::xml_node& node) {
     if (auto bytes = value_of<std::uint64_t>(node, "max_bytes", parse_size)) {
         config_.max_bytes = *bytes;
     }
-    if (auto inodes = value_of<std::uint64_t>(node, "max_inodes", [](std::string_view t) {
-            return parse_number(t, std::uint64_t{1} << 32);
-        })) {
+    if (auto inodes = value_of<std::uint64_t>(node, "max_inodes", parse_inode_count)) {
         if (*inodes == 0) {
             error(at(node, "max_inodes"), "bad max_inodes: the root directory needs one");
         } else {
@@ -221,10 +219,11 @@ void Parser::parse_limits(const pugi::xml_node& node) {
 
 void Parser::parse_policy(const pugi::xml_node& node, bool is_default) {
     if (is_default) {
-        check_attributes(node, {"root", "writeable", "uid", "gid", "trusted"});
+        check_attributes(
+            node, {"root", "writeable", "uid", "gid", "trusted", "quota_bytes", "quota_inodes"});
     } else {
         check_attributes(node, {"label", "label_prefix", "label_suffix", "root", "writeable", "uid",
-                                "gid", "trusted"});
+                                "gid", "trusted", "quota_bytes", "quota_inodes"});
     }
     check_empty(node);
     PolicyNode entry;
@@ -257,6 +256,8 @@ void Parser::parse_policy(const pugi::xml_node& node, bool is_default) {
     if (auto trusted = value_of<bool>(node, "trusted", parse_bool)) policy.trusted = *trusted;
     if (auto uid = value_of<uid_t>(node, "uid", parse_id)) policy.uid = *uid;
     if (auto gid = value_of<gid_t>(node, "gid", parse_id)) policy.gid = *gid;
+    policy.quota_bytes = value_of<std::uint64_t>(node, "quota_bytes", parse_size);
+    policy.quota_inodes = value_of<std::uint64_t>(node, "quota_inodes", parse_inode_count);
     config_.policy_nodes.push_back(std::move(entry));
 }
 

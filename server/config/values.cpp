@@ -31,6 +31,10 @@ ValueResult<std::uint64_t> parse_number(std::string_view text, std::uint64_t max
     return value;
 }
 
+ValueResult<std::uint64_t> parse_inode_count(std::string_view text) {
+    return parse_number(text, std::uint64_t{1} << 32);
+}
+
 ValueResult<std::uint64_t> parse_size(std::string_view text) {
     constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
     unsigned shift = 0;

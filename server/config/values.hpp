@@ -16,6 +16,8 @@ using ValueResult = std::expected<T, std::string>;
 
 // Decimal digits only, at most max.
 [[nodiscard]] ValueResult<std::uint64_t> parse_number(std::string_view text, std::uint64_t max);
+// A number of inodes (max_inodes, quota_inodes): decimal, at most 2^32.
+[[nodiscard]] ValueResult<std::uint64_t> parse_inode_count(std::string_view text);
 // Decimal digits with an optional binary suffix K, M, G or T (either case).
 [[nodiscard]] ValueResult<std::uint64_t> parse_size(std::string_view text);
 // Octal digits (a leading 0 optional), at most max (07777 or 0777).

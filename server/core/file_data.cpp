@@ -108,6 +108,41 @@ std::uint64_t FileData::bytes_to_allocate(std::uint64_t offset, std::uint64_t le
     return bytes;
 }
 
+std::uint64_t FileData::blocks_to_add(std::uint64_t offset, std::uint64_t len) const noexcept {
+    if (len == 0 || offset >= kMaxSize) return 0;
+    const std::uint64_t first = offset / kPage;
+    const std::uint64_t last = (offset + std::min(len, kMaxSize - offset) - 1) / kPage;
+    std::uint64_t held = 0;
+    if (small_.bytes) {
+        held = first == 0;  // a small buffer counts as page 0, in or out of a table
+    } else if (root_ && first < span(height_)) {
+        held = held_pages(root_.get(), height_, 0, first, std::min(last, span(height_) - 1));
+    }
+    return (last - first + 1 - held) * (kPage / 512);
+}
+
+std::uint64_t FileData::held_pages(const Node* node, unsigned level, std::uint64_t base,
+                                   std::uint64_t first, std::uint64_t last) {
+    if (!node) return 0;
+    std::uint64_t pages = 0;
+    if (level == 1) {
+        const auto& leaf = static_cast<const Leaf&>(*node);
+        for (std::uint64_t page = first; page <= last; ++page) {
+            pages += leaf.holds(static_cast<unsigned>(page - base));
+        }
+        return pages;
+    }
+    const auto& branch = static_cast<const Branch&>(*node);
+    const std::uint64_t child_span = span(level - 1);
+    for (std::uint64_t i = (first - base) / child_span; i <= (last - base) / child_span; ++i) {
+        const std::uint64_t child_base = base + i * child_span;
+        pages +=
+            held_pages(branch.children[i].get(), level - 1, child_base, std::max(first, child_base),
+                       std::min(last, child_base + child_span - 1));
+    }
+    return pages;
+}
+
 std::uint64_t FileData::missing_bytes(const Node* node, unsigned level, std::uint64_t base,
                                       std::uint64_t first, std::uint64_t last) {
     if (!node) {

@@ -54,6 +54,12 @@ class FileData {
     // the small buffer are counted pessimistically.
     std::uint64_t bytes_to_allocate(std::uint64_t offset, std::uint64_t len) const noexcept;
 
+    // Exactly how much blocks() grows by a write or allocate of
+    // [offset, offset+len): the pages in the range that neither hold data
+    // nor are reserved, so a caller can check a quota before changing
+    // anything.
+    std::uint64_t blocks_to_add(std::uint64_t offset, std::uint64_t len) const noexcept;
+
     // Levels of the radix table in use (0 when there are no pages), at most
     // kMaxDepth whatever the offsets: what every lookup walks.
     unsigned table_depth() const noexcept { return height_; }
@@ -144,6 +150,9 @@ class FileData {
                                                   bool data);
     static std::uint64_t missing_bytes(const Node* node, unsigned level, std::uint64_t base,
                                        std::uint64_t first, std::uint64_t last);
+    // held_pages: pages of the range that hold data or are reserved.
+    static std::uint64_t held_pages(const Node* node, unsigned level, std::uint64_t base,
+                                    std::uint64_t first, std::uint64_t last);
 
     std::uint64_t size_ = 0;
 

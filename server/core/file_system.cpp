@@ -97,7 +97,7 @@ Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, const s
     IMFS_TRY(require_writeable_locked(s));
     IMFS_TRY(may_change_entries_locked(s, parent));
     if (parent.nlink == 0) return fail(ENOENT);  // the directory was removed
-    Inode* node = IMFS_TRY(inodes_.allocate(type));
+    Inode* node = IMFS_TRY(inodes_.allocate(type, s.quota));
     node->uid = s.cred.uid;
     // A set-group-ID directory hands its group down, and its bit to subdirs.
     bool inherit_group = (parent.mode & S_ISGID) != 0;
@@ -141,7 +141,14 @@ void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inod
     inodes_.free_if_unused(node.id);
 }
 
-Result<void> FileSystem::charge_bytes_locked(std::uint64_t bytes) const {
+Result<void> FileSystem::check_space_locked(const Inode& inode, std::uint64_t offset,
+                                            std::uint64_t length) const {
+    // The account is charged what st_blocks will show, exactly; the global
+    // limit is checked against a bound on the memory the data needs.
+    if (inode.quota) {
+        IMFS_TRY(inode.quota->may_add_bytes(inode.data->blocks_to_add(offset, length) * 512));
+    }
+    std::uint64_t bytes = inode.data->bytes_to_allocate(offset, length);
     std::uint64_t used = inodes_.data_bytes();
     if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
         return fail(ENOSPC);
@@ -150,7 +157,7 @@ Result<void> FileSystem::charge_bytes_locked(std::uint64_t bytes) const {
 }
 
 void FileSystem::account_blocks_locked(std::uint64_t before_blocks, const Inode& inode) {
-    inodes_.account_data(before_blocks, inode.data ? inode.data->blocks() : 0);
+    inodes_.account_data(inode, before_blocks);
 }
 
 void FileSystem::kill_privileges_locked(const Session& s, Inode& inode, const timespec& now) {

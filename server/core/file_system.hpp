@@ -149,7 +149,11 @@ class FileSystem {
     void link_node_locked(Inode& parent, const std::string& name, Inode& node);
     void unlink_node_locked(Inode& parent, const std::string& name, Inode& node);
     Result<void> truncate_locked(Session& s, Inode& inode, off_t length);
-    Result<void> charge_bytes_locked(std::uint64_t bytes) const;
+    // Would writing or allocating [offset, offset+length) of inode's data
+    // (made already) fit? EDQUOT past its quota account, then ENOSPC past
+    // the file system's limit (tmpfs's order); changes nothing.
+    Result<void> check_space_locked(const Inode& inode, std::uint64_t offset,
+                                    std::uint64_t length) const;
     void account_blocks_locked(std::uint64_t before_blocks, const Inode& inode);
     Result<void> setattr_mode_locked(Session& s, Inode& inode, mode_t mode);
     Result<void> setattr_owner_locked(Session& s, Inode& inode, uid_t uid, gid_t gid);

@@ -183,7 +183,7 @@ Result<std::size_t> FileSystem::write_locked(Session& s, Inode& inode,
     if (offset >= FileData::kMaxSize) return fail(EFBIG);
     total = std::min(total, FileData::kMaxSize - offset);
     FileData& data = inode.file_data();
-    IMFS_TRY(charge_bytes_locked(data.bytes_to_allocate(offset, total)));
+    IMFS_TRY(check_space_locked(inode, offset, total));
     std::uint64_t before = data.blocks();
     std::uint64_t done = 0;
     for (const iovec& buffer : buffers) {
@@ -329,7 +329,7 @@ Result<void> FileSystem::fallocate(Session& s, int fd, int mode, off_t offset, o
     if (mode & FALLOC_FL_PUNCH_HOLE) {
         data.punch_hole(start, length);
     } else {
-        IMFS_TRY(charge_bytes_locked(data.bytes_to_allocate(start, length)));
+        IMFS_TRY(check_space_locked(inode, start, length));
         IMFS_TRY(data.allocate(start, length, (mode & FALLOC_FL_KEEP_SIZE) != 0));
     }
     account_blocks_locked(before, inode);

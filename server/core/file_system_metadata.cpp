@@ -18,6 +18,24 @@ bool valid_time(const timespec& t) {
            (t.tv_nsec >= 0 && t.tv_nsec < 1'000'000'000);
 }
 
+// A capacity and what is left of it, in statvfs units.
+struct Room {
+    std::uint64_t total = 0;
+    std::uint64_t free = 0;
+};
+
+Room room(std::uint64_t total, std::uint64_t used) {
+    return {total, total > used ? total - used : 0};
+}
+
+// A session under a quota sees the smaller of its quota and the file
+// system: the quota's total, and no more free than either has left.
+Room within(Room global, std::uint64_t quota_total, std::uint64_t quota_used) {
+    if (quota_total == QuotaAccount::kUnlimited) return global;
+    Room quota = room(quota_total, quota_used);
+    return {std::min(global.total, quota.total), std::min(global.free, quota.free)};
+}
+
 }  // namespace
 
 Result<void> FileSystem::fstatat(Session& s, int dirfd, const char* path, struct stat& st,
@@ -166,16 +184,22 @@ Result<void> FileSystem::statvfs(Session& s, int dirfd, const char* path, struct
     std::shared_lock lock(mutex_);
     (void)IMFS_TRY(node_at_locked(s, dirfd, path, flags, AT_EMPTY_PATH));
     constexpr std::uint64_t kBlock = 4096;
+    auto blocks = [](std::uint64_t bytes) { return bytes / kBlock + (bytes % kBlock != 0); };
+    Room data = room(limits_.max_bytes / kBlock, blocks(inodes_.data_bytes()));
+    Room nodes = room(inodes_.max_inodes(), inodes_.used());
+    if (const QuotaAccount* quota = s.quota.get()) {
+        std::uint64_t max_bytes = quota->max_bytes();
+        data = within(data, max_bytes == QuotaAccount::kUnlimited ? max_bytes : max_bytes / kBlock,
+                      blocks(quota->bytes_used()));
+        nodes = within(nodes, quota->max_inodes(), quota->inodes_used());
+    }
     st = {};
     st.f_bsize = kBlock;
     st.f_frsize = kBlock;
-    st.f_blocks = limits_.max_bytes / kBlock;
-    std::uint64_t used_blocks = (inodes_.data_bytes() + kBlock - 1) / kBlock;
-    st.f_bfree = st.f_blocks > used_blocks ? st.f_blocks - used_blocks : 0;
-    st.f_bavail = st.f_bfree;
-    st.f_files = inodes_.max_inodes();
-    st.f_ffree = inodes_.max_inodes() - inodes_.used();
-    st.f_favail = st.f_ffree;
+    st.f_blocks = data.total;
+    st.f_bfree = st.f_bavail = data.free;
+    st.f_files = nodes.total;
+    st.f_ffree = st.f_favail = nodes.free;
     st.f_fsid = kDeviceNumber;
     st.f_flag = ST_NOSUID | ST_NODEV | (s.writeable ? 0 : ST_RDONLY);
     st.f_namemax = NAME_MAX;

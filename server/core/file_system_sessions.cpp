@@ -24,6 +24,7 @@ Result<std::unique_ptr<Session>> FileSystem::open_session(const SessionSpec& spe
     session->writeable = spec.writeable;
     session->trusted = spec.trusted;
     session->cred = spec.cred;
+    session->quota = spec.quota;
     return session;
 }
 
@@ -35,6 +36,7 @@ Result<std::unique_ptr<Session>> FileSystem::fork_session(Session& parent) {
     child->writeable = parent.writeable;
     child->trusted = parent.trusted;
     child->cred = parent.cred;
+    child->quota = parent.quota;
     child->umask = parent.umask;
     child->fds = parent.fds;  // copies share the open file descriptions
     return child;

@@ -15,6 +15,7 @@
 #include "core/directory.hpp"
 #include "core/file_data.hpp"
 #include "core/inode_id.hpp"
+#include "core/quota.hpp"
 
 namespace imfs::core {
 
@@ -56,6 +57,9 @@ struct Inode {
     std::uint32_t open_count = 0;
     // For a directory: the directory that holds it (itself for the root).
     InodeId parent;
+    // Charged for this inode and its data blocks (see quota.hpp); null:
+    // no account (the root, the content loaded at start-up).
+    std::shared_ptr<QuotaAccount> quota;
 
     // Content, by type. A regular file's data is made on first write, so an
     // empty file costs no more than its metadata.

@@ -8,8 +8,9 @@ InodeTable::Slot& InodeTable::slot(std::uint32_t index) noexcept {
     return (*chunks_[index / kChunkSize])[index % kChunkSize];
 }
 
-Result<Inode*> InodeTable::allocate(NodeType type) {
+Result<Inode*> InodeTable::allocate(NodeType type, std::shared_ptr<QuotaAccount> quota) {
     if (used_ >= max_inodes_) return fail(ENOSPC);
+    if (quota) IMFS_TRY(quota->may_add_inode());
     std::uint32_t index;
     if (!free_slots_.empty()) {
         index = free_slots_.back();
@@ -25,6 +26,8 @@ Result<Inode*> InodeTable::allocate(NodeType type) {
     s.inode.id = InodeId{index, s.generation};
     s.inode.type = type;
     s.inode.parent = s.inode.id;
+    if (quota) quota->charge_inode();
+    s.inode.quota = std::move(quota);
     ++used_;
     return &s.inode;
 }
@@ -34,6 +37,12 @@ Inode* InodeTable::find(InodeId id) noexcept {
     Slot& s = slot(id.index);
     if (!s.live || s.generation != id.generation) return nullptr;
     return &s.inode;
+}
+
+void InodeTable::account_data(const Inode& inode, std::uint64_t before_blocks) noexcept {
+    std::uint64_t after_blocks = inode.data ? inode.data->blocks() : 0;
+    data_bytes_ = data_bytes_ + after_blocks * 512 - before_blocks * 512;
+    if (inode.quota) inode.quota->account_data(before_blocks, after_blocks);
 }
 
 void InodeTable::hold(InodeId id) noexcept {
@@ -49,7 +58,9 @@ void InodeTable::free_if_unused(InodeId id) noexcept {
     Inode* inode = find(id);
     if (!inode || inode->nlink != 0 || inode->open_count != 0) return;
     Slot& s = slot(id.index);
-    if (inode->data) account_data(inode->data->blocks(), 0);
+    std::uint64_t blocks = inode->data ? inode->data->blocks() : 0;
+    data_bytes_ -= blocks * 512;
+    if (inode->quota) inode->quota->refund_inode(blocks);
     s.inode = Inode{};  // drops data, entries and target now
     s.live = false;
     ++s.generation;

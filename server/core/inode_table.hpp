@@ -17,9 +17,11 @@ class InodeTable {
   public:
     explicit InodeTable(std::uint64_t max_inodes);
 
-    // A new inode with nlink 0 and open_count 0; the caller links or holds
-    // it. ENOSPC past the inode limit.
-    [[nodiscard]] Result<Inode*> allocate(NodeType type);
+    // A new inode with nlink 0 and open_count 0, charged to quota (may be
+    // null); the caller links or holds it. ENOSPC past the inode limit,
+    // then EDQUOT past quota's (tmpfs's order).
+    [[nodiscard]] Result<Inode*> allocate(NodeType type,
+                                          std::shared_ptr<QuotaAccount> quota = nullptr);
 
     // The live inode id names, or nullptr if it was freed.
     Inode* find(InodeId id) noexcept;
@@ -35,12 +37,11 @@ class InodeTable {
 
     std::uint64_t used() const noexcept { return used_; }
     // Bytes of file data (512-byte blocks, as st_blocks counts them) held by
-    // live inodes. Whoever changes a file's data reports the change here;
-    // freeing an inode gives its blocks back.
+    // live inodes. Whoever changes a file's data reports the change here,
+    // which charges the inode's quota account too; freeing an inode gives
+    // its blocks and itself back to both.
     std::uint64_t data_bytes() const noexcept { return data_bytes_; }
-    void account_data(std::uint64_t before_blocks, std::uint64_t after_blocks) noexcept {
-        data_bytes_ = data_bytes_ + after_blocks * 512 - before_blocks * 512;
-    }
+    void account_data(const Inode& inode, std::uint64_t before_blocks) noexcept;
     std::uint64_t max_inodes() const noexcept { return max_inodes_; }
 
   private:

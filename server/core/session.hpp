@@ -3,11 +3,13 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "core/credentials.hpp"
 #include "core/fd_table.hpp"
 #include "core/inode_table.hpp"
+#include "core/quota.hpp"
 
 namespace imfs::core {
 
@@ -23,6 +25,9 @@ struct SessionSpec {
     // for a trusted client's callers; concurrent users must use
     // FileSystem::set_credentials.
     Credentials cred;
+    // The account charged for every inode the session creates, and the
+    // limits its statvfs shows; null: only the file system's limits.
+    std::shared_ptr<QuotaAccount> quota;
 };
 
 // Owns its descriptor table; holds its root and working directory, so
@@ -34,6 +39,7 @@ struct Session {
     bool writeable = true;
     bool trusted = true;
     Credentials cred;
+    std::shared_ptr<QuotaAccount> quota;  // as SessionSpec::quota
     mode_t umask = 022;
     FdTable fds;
 };

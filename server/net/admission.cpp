@@ -18,8 +18,9 @@ const policies::Policy& open_policy() {
 
 }  // namespace
 
-Admission::Admission(policies::PolicySet policies)
-    : policies_(std::make_shared<const policies::PolicySet>(std::move(policies))) {}
+Admission::Admission(policies::PolicySet policies) {
+    replace(std::move(policies));
+}
 
 std::shared_ptr<const policies::PolicySet> Admission::current() const {
     std::lock_guard lock(mutex_);
@@ -29,8 +30,9 @@ std::shared_ptr<const policies::PolicySet> Admission::current() const {
 core::Result<Grant> Admission::admit(std::string label, bool writeable, std::string subroot) const {
     policies::SessionWishes wishes{writeable, subroot};
     auto policies = current();
-    policies::Admission admission = policies ? IMFS_TRY(policies::admit(*policies, label, wishes))
-                                             : IMFS_TRY(policies::admit(open_policy(), wishes));
+    policies::Admission admission =
+        policies ? IMFS_TRY(policies::admit(*policies, label, wishes, &accounts_))
+                 : IMFS_TRY(policies::admit(open_policy(), wishes));
     return Grant{std::move(label), writeable, std::move(subroot), std::move(admission)};
 }
 
@@ -41,6 +43,9 @@ bool Admission::still_granted(const Grant& grant) const {
 
 void Admission::replace(policies::PolicySet policies) {
     auto next = std::make_shared<const policies::PolicySet>(std::move(policies));
+    // The limits first: a session admitted by the new policies at once
+    // finds its account with them.
+    accounts_.apply(*next);
     std::lock_guard lock(mutex_);
     policies_ = std::move(next);
 }

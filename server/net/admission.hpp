@@ -10,6 +10,7 @@
 #include "core/result.hpp"
 #include "policies/admission.hpp"
 #include "policies/policy_set.hpp"
+#include "policies/quota_accounts.hpp"
 
 namespace imfs::net {
 
@@ -25,7 +26,8 @@ struct Grant {
 // Thread-safe. Without policies (no --config) every label is admitted with
 // root "/", may write if it wishes, and is trusted to pass its callers'
 // credentials: the quick way to try imfsd. With policies, Genode's matching
-// rules decide (policies/policy_set.hpp).
+// rules decide (policies/policy_set.hpp), and each session is charged to its
+// policy's quota account, which outlives reloads (policies/quota_accounts.hpp).
 class Admission {
   public:
     Admission() = default;
@@ -38,7 +40,8 @@ class Admission {
     // Would the current policies grant the same again? (A reload closes the
     // sessions for which they do not, as Genode does.)
     [[nodiscard]] bool still_granted(const Grant& grant) const;
-    // New policies for new sessions (SIGHUP).
+    // New policies for new sessions (SIGHUP); their quotas apply at once to
+    // the accounts of the same policies (known by their selectors).
     void replace(policies::PolicySet policies);
 
   private:
@@ -46,6 +49,7 @@ class Admission {
 
     mutable std::mutex mutex_;
     std::shared_ptr<const policies::PolicySet> policies_;  // null: admit everyone
+    mutable policies::QuotaAccounts accounts_;             // thread-safe itself
 };
 
 }  // namespace imfs::net

@@ -110,7 +110,8 @@ TEST_F(ConfigErrors, UnknownAttribute) {
                            "  <policy label=\"root\" root=\"/d\" rot=\"x\"/>\n"
                            "</config>\n"),
               "c.xml:3:34: unknown attribute 'rot' on <policy> (expected one of: label, "
-              "label_prefix, label_suffix, root, writeable, uid, gid, trusted)");
+              "label_prefix, label_suffix, root, writeable, uid, gid, trusted, quota_bytes, "
+              "quota_inodes)");
 }
 
 TEST_F(ConfigErrors, DuplicateName) {
@@ -225,6 +226,36 @@ TEST_F(ConfigErrors, BadNumbersAndSizes) {
                            "  <listen unix=\"s\" mode=\"01777\"/>\n"
                            "</config>\n"),
               "c.xml:2:20: bad mode: '01777' is not a mode (at most 0777)");
+}
+
+TEST_F(ConfigErrors, BadQuotas) {
+    EXPECT_EQ(only_problem("<config>\n"
+                           "  <policy label=\"a\" root=\"/\" quota_bytes=\"64Q\"/>\n"
+                           "</config>\n"),
+              "c.xml:2:30: bad quota_bytes: '64Q' is not a size (digits with an optional K, M, "
+              "G or T)");
+    EXPECT_EQ(only_problem("<config>\n"
+                           "  <policy label=\"a\" root=\"/\" quota_bytes=\"\"/>\n"
+                           "</config>\n"),
+              "c.xml:2:30: bad quota_bytes: '' is not a size (digits with an optional K, M, G "
+              "or T)");
+    EXPECT_EQ(only_problem("<config>\n"
+                           "  <default-policy root=\"/\" quota_inodes=\"-5\"/>\n"
+                           "</config>\n"),
+              "c.xml:2:28: bad quota_inodes: '-5' is not a decimal number");
+    EXPECT_EQ(only_problem("<config>\n"
+                           "  <policy label=\"a\" root=\"/\" quota_inodes=\"5000000000\"/>\n"
+                           "</config>\n"),
+              "c.xml:2:30: bad quota_inodes: '5000000000' is too large (at most 4294967296)");
+    // Both attributes on one node: both reported.
+    EXPECT_EQ(problems("<config>\n"
+                       "  <policy label=\"a\" root=\"/\"\n"
+                       "          quota_bytes=\"1X\" quota_inodes=\"many\"/>\n"
+                       "</config>\n"),
+              (std::vector<std::string>{
+                  "c.xml:3:11: bad quota_bytes: '1X' is not a size (digits with an optional K, "
+                  "M, G or T)",
+                  "c.xml:3:28: bad quota_inodes: 'many' is not a decimal number"}));
 }
 
 TEST_F(ConfigErrors, PolicyWithoutLabel) {

@@ -7,6 +7,7 @@
 #include <imfs/imfs.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -125,6 +126,49 @@ TEST(EmbeddedConfig, BadConfigFailsWithEinvalAndDiagnostics) {
             _exit(0);
         },
         ::testing::ExitedWithCode(0), "missing.xml: cannot read the config(.|\n)*all good");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(EmbeddedConfig, SessionsOfAPolicyShareItsQuota) {
+    std::string dir = std::filesystem::temp_directory_path().string() + "/imfs-embedded-quota-" +
+                      std::to_string(getpid());
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/quota.xml")
+        << "<config>\n"
+           "  <content><dir name=\"a\"/><dir name=\"b\"/></content>\n"
+           "  <policy label_prefix=\"a\" root=\"/a\" writeable=\"yes\" quota_bytes=\"8K\"\n"
+           "          quota_inodes=\"2\"/>\n"
+           "  <default-policy root=\"/b\" writeable=\"yes\"/>\n"
+           "</config>\n";
+    std::string path = dir + "/quota.xml";
+    EXPECT_EXIT(
+        {
+            CHECK_IN_CHILD(imfs_embedded_init(path.c_str()) == 0);
+            int a1 = imfs_session_open("mem:", "a1", nullptr);
+            int a2 = imfs_session_open("mem:", "a2", nullptr);
+            int other = imfs_session_open("mem:", "zed", nullptr);
+            CHECK_IN_CHILD(a1 >= 0 && a2 >= 0 && other >= 0);
+            std::string page(4096, 'e');
+            int fd = imfs_open(a1, "/f", O_CREAT | O_WRONLY, 0644);
+            CHECK_IN_CHILD(imfs_write(a1, fd, page.data(), page.size()) == 4096);
+            int fd2 = imfs_open(a2, "/g", O_CREAT | O_WRONLY, 0644);
+            CHECK_IN_CHILD(imfs_write(a2, fd2, page.data(), page.size()) == 4096);
+            CHECK_IN_CHILD(imfs_write(a1, fd, page.data(), 1) == -1 && errno == EDQUOT);
+            CHECK_IN_CHILD(create_error(a2, "/h") == EDQUOT);
+            struct statvfs st {};
+            CHECK_IN_CHILD(imfs_fstatvfs(a2, fd2, &st) == 0);
+            CHECK_IN_CHILD(st.f_blocks == 2 && st.f_bfree == 0 && st.f_files == 2 &&
+                           st.f_ffree == 0);
+            // The default policy has no quota.
+            int big = imfs_open(other, "/big", O_CREAT | O_WRONLY, 0644);
+            for (int i = 0; i < 10; ++i)
+                CHECK_IN_CHILD(imfs_write(other, big, page.data(), page.size()) == 4096);
+            CHECK_IN_CHILD(imfs_close(a1, fd) == 0 && imfs_unlink(a1, "/f") == 0);
+            CHECK_IN_CHILD(create_error(a2, "/h") == 0);
+            fprintf(stderr, "all good\n");
+            _exit(0);
+        },
+        ::testing::ExitedWithCode(0), "all good");
     std::filesystem::remove_all(dir);
 }
 

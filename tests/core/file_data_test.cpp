@@ -630,6 +630,26 @@ TEST(FileDataQuota, EstimateCoversNewPagesAndNothingForRewrites) {
     EXPECT_EQ(sparse.bytes_to_allocate(FileData::kMaxSize, 100), 0u);
 }
 
+TEST(FileDataQuota, BlocksToAddIsWhatBlocksGrowsBy) {
+    FileData file;
+    EXPECT_EQ(file.blocks_to_add(0, 0), 0u);
+    EXPECT_EQ(file.blocks_to_add(0, 1), 8u);
+    EXPECT_EQ(file.blocks_to_add(P - 1, 2), 16u) << "two pages touched";
+    write(file, 0, 10);  // a small buffer: page 0
+    EXPECT_EQ(file.blocks(), 8u);
+    EXPECT_EQ(file.blocks_to_add(0, P), 0u);
+    EXPECT_EQ(file.blocks_to_add(0, 3 * P), 16u) << "page 0 moves into the table as it is";
+    write(file, 0, 3 * P);
+    EXPECT_EQ(file.blocks(), 24u);
+    ASSERT_TRUE(file.allocate(10 * P, 2 * P, true));
+    EXPECT_EQ(file.blocks(), 40u);
+    EXPECT_EQ(file.blocks_to_add(0, 12 * P), 7 * 8u) << "pages 3 to 9 only";
+    EXPECT_EQ(file.blocks_to_add(kTiB, P), 8u);
+    EXPECT_EQ(file.blocks_to_add(FileData::kMaxSize, 1), 0u);
+    EXPECT_EQ(file.blocks_to_add(0, FileData::kMaxSize), (FileData::kMaxSize / P + 1 - 5) * 8)
+        << "counted without a walk of every page";
+}
+
 // --- Ownership ------------------------------------------------------------------
 
 TEST(FileData, MoveTransfersEverything) {
@@ -726,6 +746,8 @@ TEST(FileDataModel, RandomOperationsMatchTheModel) {
             const std::uint64_t len = length();
             const std::uint64_t before = file.memory_bytes();
             const std::uint64_t estimate = file.bytes_to_allocate(offset, len);
+            const std::uint64_t blocks_before = file.blocks();
+            const std::uint64_t exact = file.blocks_to_add(offset, len);
             switch (rng() % 8) {
                 case 0:
                 case 1:
@@ -734,6 +756,7 @@ TEST(FileDataModel, RandomOperationsMatchTheModel) {
                     write(file, offset, in);
                     model.write(offset, in);
                     EXPECT_LE(file.memory_bytes() - before, estimate);
+                    ASSERT_EQ(file.blocks() - blocks_before, exact) << "step " << step;
                     break;
                 }
                 case 3:
@@ -750,6 +773,7 @@ TEST(FileDataModel, RandomOperationsMatchTheModel) {
                     ASSERT_TRUE(file.allocate(offset, len, keep_size));
                     model.allocate(offset, len, keep_size);
                     EXPECT_LE(file.memory_bytes() - before, estimate);
+                    ASSERT_EQ(file.blocks() - blocks_before, exact) << "step " << step;
                     break;
                 }
                 case 7: {
