@@ -135,6 +135,14 @@ struct Request {
     getdents64 @37 :GetdentsCall;    # reply data: linux_dirent64 records
     fchdir @38 :Int32;               # the fd
     getcwd @39 :Void;                # reply path
+
+    # ---- Server ---------------------------------------------------------
+    # Write the server's snapshot now: the whole tree, as a tar archive, to
+    # the file imfsd was started with (--snapshot FILE), atomically. Trusted
+    # sessions only (EPERM otherwise); ENOTSUP when the server has no
+    # snapshot file; else the errno of what failed (the server logs why).
+    # The reply comes once the file is in place.
+    snapshot @40 :Void;
   }
 }
 

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <vector>
 
+#include "api_support.hpp"
+#include "imfs/imfs.h"
+
 namespace imfs::client {
 
 namespace {
@@ -550,4 +553,19 @@ Result<std::string> RemoteSession::getcwd() {
     return path;
 }
 
+Result<void> RemoteSession::snapshot() {
+    return call(*connection_, [](Request::Builder r) { r.setSnapshot(); });
+}
+
 }  // namespace imfs::client
+
+extern "C" int imfs_snapshot(int session) {
+    using imfs::client::RemoteSession;
+    return imfs::client::finish(imfs::client::on_session(
+        session, [](imfs::client::SessionBackend& backend) -> imfs::core::Result<void> {
+            // An embedded tree has no server and no snapshot file.
+            auto* remote = dynamic_cast<RemoteSession*>(&backend);
+            if (!remote) return imfs::core::fail(ENOTSUP);
+            return remote->snapshot();
+        }));
+}

@@ -58,6 +58,10 @@ class RemoteSession final : public SessionBackend {
     Result<void> fchdir(int fd) override;
     Result<std::string> getcwd() override;
 
+    // Not a POSIX call, so not in SessionBackend: imfs_snapshot asks the
+    // server to write its snapshot (see the schema's Request.snapshot).
+    Result<void> snapshot();
+
   private:
     std::unique_ptr<RemoteConnection> connection_;
 };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -34,13 +35,25 @@ bool split_entry_path(std::string_view path, std::vector<std::string>& parts) {
     return true;
 }
 
-timespec mtime_of(archive_entry* entry) {
-    if (!archive_entry_mtime_is_set(entry)) {
-        timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        return now;
+// An entry's atime and mtime, as utimensat takes them: the mtime (now
+// when the archive has none), and the atime (pax keeps one; else the
+// mtime).
+struct EntryTimes {
+    timespec values[2];
+};
+
+EntryTimes times_of(archive_entry* entry) {
+    timespec mtime;
+    if (archive_entry_mtime_is_set(entry)) {
+        mtime = timespec{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
+    } else {
+        clock_gettime(CLOCK_REALTIME, &mtime);
     }
-    return timespec{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
+    timespec atime = mtime;
+    if (archive_entry_atime_is_set(entry)) {
+        atime = timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)};
+    }
+    return EntryTimes{{atime, mtime}};
 }
 
 // A directory's attributes, applied after every entry is in (entries added
@@ -50,7 +63,7 @@ struct DeferredDir {
     mode_t mode;
     uid_t uid;
     gid_t gid;
-    timespec mtime;
+    EntryTimes times;
 };
 
 class TarUnpacker {
@@ -70,6 +83,15 @@ class TarUnpacker {
                                  ": " + what);
     }
     void unpack_entry(archive* reader, archive_entry* entry);
+    // A regular file from the entry's data blocks, each written at its own
+    // offset, so the holes of a sparse entry stay holes.
+    void unpack_file(archive* reader, archive_entry* entry, int parent, const std::string& leaf,
+                     std::string_view name);
+    // The times of parent's entry leaf (a symlink itself, not its target),
+    // or of parent itself when leaf is null.
+    core::Result<void> set_times(int parent, const char* leaf, const EntryTimes& times);
+    // Is dir the root of the whole tree?
+    bool is_tree_root(int dir);
     // A descriptor for the directory parts[0..count) below target, made
     // when missing (0755, root), never through a symlink. -1 and a problem
     // reported on failure. Owned by the cache: do not close it.
@@ -82,7 +104,6 @@ class TarUnpacker {
     const ContentNode& node_;
     int target_;
     bool is_own_dir_;
-    std::string data_;
     std::vector<std::string> parts_;
     std::vector<std::string> link_parts_;
     // Entries come grouped by directory: keep the last one open.
@@ -134,10 +155,15 @@ void TarUnpacker::unpack_entry(archive* reader, archive_entry* entry) {
     mode_t mode = archive_entry_perm(entry) & 07777;
     auto uid = static_cast<uid_t>(archive_entry_uid(entry));
     auto gid = static_cast<gid_t>(archive_entry_gid(entry));
-    timespec mtime = mtime_of(entry);
+    EntryTimes times = times_of(entry);
 
     if (parts_.empty()) {  // "./": the archive's own top directory
-        if (type == AE_IFDIR && is_own_dir_) deferred_.push_back({{}, mode, uid, gid, mtime});
+        // It describes the directory the archive lands in when that is the
+        // archive's own ("as"), or the root of the tree (what a snapshot
+        // restores); an enclosing <dir> keeps the attributes it was given.
+        if (type == AE_IFDIR && (is_own_dir_ || is_tree_root(target_))) {
+            deferred_.push_back({{}, mode, uid, gid, times});
+        }
         return;
     }
     int parent = directory(parts_, parts_.size() - 1, name);
@@ -183,29 +209,15 @@ void TarUnpacker::unpack_entry(archive* reader, archive_entry* entry) {
                     name, std::string("cannot create it: ") + std::strerror(made.error().value));
             }
             writer.close(*made);
-            deferred_.push_back({parts_, mode, uid, gid, mtime});
+            deferred_.push_back({parts_, mode, uid, gid, times});
             return;
         }
-        case AE_IFREG: {
-            // The data as it comes, not the size the header claims: a
-            // header may claim anything.
-            data_.clear();
-            char chunk[64 * 1024];
-            while (true) {
-                la_ssize_t got = archive_read_data(reader, chunk, sizeof chunk);
-                if (got < 0) return problem(name, archive_error_string(reader));
-                if (got == 0) break;
-                data_.append(chunk, static_cast<std::size_t>(got));
-            }
-            if (created(writer.make_file(parent, leaf, data_, mode, uid, gid, mtime))) {
-                ++context_.report.files;
-                context_.report.bytes += data_.size();
-            }
-            return;
-        }
+        case AE_IFREG:
+            return unpack_file(reader, entry, parent, leaf, name);
         case AE_IFLNK: {
             const char* target = archive_entry_symlink(entry);
-            if (created(writer.make_symlink(parent, leaf, target ? target : "", uid, gid, mtime))) {
+            if (created(writer.make_symlink(parent, leaf, target ? target : "", uid, gid)) &&
+                created(set_times(parent, leaf.c_str(), times))) {
                 ++context_.report.symlinks;
             }
             return;
@@ -215,7 +227,8 @@ void TarUnpacker::unpack_entry(archive* reader, archive_entry* entry) {
         case AE_IFBLK:
         case AE_IFSOCK:
             if (created(writer.make_node(parent, leaf, type | mode, archive_entry_rdev(entry), uid,
-                                         gid, mtime))) {
+                                         gid)) &&
+                created(set_times(parent, leaf.c_str(), times))) {
                 ++context_.report.files;
             }
             return;
@@ -224,13 +237,86 @@ void TarUnpacker::unpack_entry(archive* reader, archive_entry* entry) {
     }
 }
 
+void TarUnpacker::unpack_file(archive* reader, archive_entry* entry, int parent,
+                              const std::string& leaf, std::string_view name) {
+    core::FileSystem& fs = context_.writer.fs();
+    core::Session& session = context_.writer.session();
+    mode_t mode = archive_entry_perm(entry) & 07777;
+    auto uid = static_cast<uid_t>(archive_entry_uid(entry));
+    auto gid = static_cast<gid_t>(archive_entry_gid(entry));
+    auto cannot = [&](const core::Errno& error) {
+        problem(name, std::string("cannot create it: ") + std::strerror(error.value));
+    };
+    auto fd =
+        fs.openat(session, parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (!fd) return cannot(fd.error());
+    TreeFd guard(context_.writer, *fd);
+    // The data as it comes, not the size the header claims: a header may
+    // claim anything.
+    std::uint64_t end = 0;
+    for (;;) {
+        const void* block = nullptr;
+        std::size_t length = 0;
+        la_int64_t offset = 0;
+        int status = archive_read_data_block(reader, &block, &length, &offset);
+        if (status == ARCHIVE_EOF) break;
+        if (status < ARCHIVE_WARN || offset < 0) {
+            const char* why = archive_error_string(reader);
+            return problem(name, why ? why : "unreadable data");
+        }
+        if (length == 0) continue;
+        iovec buffer{const_cast<void*>(block), length};
+        auto written = fs.write(session, *fd, {&buffer, 1}, static_cast<off_t>(offset));
+        if (!written) return cannot(written.error());
+        if (*written != length) return cannot(core::Errno{ENOSPC});
+        end = std::max(end, static_cast<std::uint64_t>(offset) + length);
+        context_.report.bytes += length;
+    }
+    // A sparse entry's data ends where its last extent does; its size, in
+    // its header, says how long a hole follows.
+    if (archive_entry_size_is_set(entry) && archive_entry_size(entry) > 0 &&
+        static_cast<std::uint64_t>(archive_entry_size(entry)) > end) {
+        if (auto grown = fs.ftruncate(session, *fd, archive_entry_size(entry)); !grown) {
+            return cannot(grown.error());
+        }
+    }
+    // chown clears the set-id bits that creation gave: put them back.
+    if (uid != 0 || gid != 0) {
+        if (auto owned = fs.fchown(session, *fd, uid, gid); !owned) return cannot(owned.error());
+        if (mode & 07000) {
+            if (auto moded = fs.fchmod(session, *fd, mode); !moded) return cannot(moded.error());
+        }
+    }
+    if (auto timed = set_times(*fd, nullptr, times_of(entry)); !timed) {
+        return cannot(timed.error());
+    }
+    ++context_.report.files;
+}
+
+core::Result<void> TarUnpacker::set_times(int parent, const char* leaf, const EntryTimes& times) {
+    TreeWriter& writer = context_.writer;
+    return writer.fs().utimensat(writer.session(), parent, leaf, times.values,
+                                 leaf ? AT_SYMLINK_NOFOLLOW : 0);
+}
+
+bool TarUnpacker::is_tree_root(int dir) {
+    TreeWriter& writer = context_.writer;
+    struct stat at {};
+    struct stat root {};
+    return writer.fs().fstatat(writer.session(), dir, "", at, AT_EMPTY_PATH) &&
+           writer.fs().fstatat(writer.session(), AT_FDCWD, "/", root, 0) &&
+           at.st_ino == root.st_ino;
+}
+
 void TarUnpacker::apply_deferred() {
     drop_cached_dir();
     TreeWriter& writer = context_.writer;
     for (const DeferredDir& dir : deferred_) {
         int fd = dir.parts.empty() ? target_ : directory(dir.parts, dir.parts.size(), "");
         if (fd < 0) continue;
-        if (auto set = writer.set_attributes(fd, dir.mode, dir.uid, dir.gid, dir.mtime); !set) {
+        auto set = writer.set_attributes(fd, dir.mode, dir.uid, dir.gid, std::nullopt);
+        if (set) set = set_times(fd, nullptr, dir.times);
+        if (!set) {
             problem(dir.parts.empty() ? "." : dir.parts.back(),
                     std::string("cannot set its attributes: ") + std::strerror(set.error().value));
         }

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 
+#include "core/file_system_walk.hpp"
 #include "core/inode_table.hpp"
 #include "core/open_file.hpp"
 #include "core/path.hpp"
@@ -122,6 +123,13 @@ class FileSystem {
     std::uint64_t inodes_used() const;
     std::uint64_t bytes_used() const;
     std::uint64_t descriptors_open(const Session& s) const;
+
+    // ---- Walk (file_system_walk.cpp) ----
+    // Visits every node reachable from the root, as WalkVisitor says, under
+    // the shared tree lock: the nodes seen are one point in time, and calls
+    // that change the tree wait until the walk ends. Changes nothing, atimes
+    // included. Returns the visitor's first error.
+    [[nodiscard]] Result<void> walk(const WalkVisitor& visit);
 
   private:
     struct ReadAccess;

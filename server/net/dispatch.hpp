@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "core/session.hpp"
@@ -24,5 +25,16 @@ struct DispatchContext {
 // treats that as a broken peer. Runs the calls of one session one at a time.
 void dispatch(const DispatchContext& context, core::Session& s, protocol::Request::Reader request,
               protocol::Reply::Builder reply);
+
+// What the program serving registry's sessions does for the requests that
+// act on the whole server rather than on a session (trusted sessions only).
+// Set by the server (Server::on_snapshot), which outlives its connections;
+// a registry without any answers those requests with ENOTSUP.
+struct ServerActions {
+    // The snapshot request: write it, log how it went, say whether it did.
+    std::function<core::Result<void>()> snapshot;
+};
+void set_server_actions(const SessionRegistry& registry, ServerActions actions);
+void clear_server_actions(const SessionRegistry& registry);
 
 }  // namespace imfs::net

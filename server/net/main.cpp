@@ -7,12 +7,16 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/snapshot.hpp"
 #include "config/values.hpp"
 #include "core/file_system.hpp"
 #include "listen_address.hpp"
@@ -33,6 +37,32 @@ struct Options {
     unsigned threads = 0;
     std::string log_level = "info";
     std::string socket_mode = "0600";
+    std::string snapshot;
+};
+
+// Writes the snapshot and logs how it went. Serialised: two at once (an
+// `imfs snapshot` and a SIGUSR1, say) would only do the work twice.
+class Snapshots {
+  public:
+    Snapshots(std::shared_ptr<core::FileSystem> fs, std::string file)
+        : fs_(std::move(fs)), file_(std::move(file)) {}
+
+    core::Result<void> write(std::string_view why) {
+        std::lock_guard lock(mutex_);
+        auto written = config::write_snapshot(*fs_, file_);
+        if (!written) {
+            net::log(net::LogLevel::error, "snapshot (", why,
+                     ") failed: ", written.error().message);
+            return core::fail(written.error().error);
+        }
+        net::log(net::LogLevel::info, "snapshot (", why, ") ", file_, ": ", written->to_string());
+        return {};
+    }
+
+  private:
+    std::shared_ptr<core::FileSystem> fs_;
+    std::string file_;
+    std::mutex mutex_;
 };
 
 net::ListenAddress listen_address_of(const config::Listener& listener) {
@@ -115,6 +145,23 @@ int serve(const Options& options) {
                      "or <listen> in the config\n";
         return kUsageError;
     }
+    // Checked now, not at exit: a snapshot that cannot be written is
+    // better refused at the start than lost at the end.
+    std::optional<Snapshots> snapshots;
+    if (!options.snapshot.empty()) {
+        std::string file = std::filesystem::absolute(options.snapshot).lexically_normal();
+        std::string dir = std::filesystem::path(file).parent_path();
+        if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+            std::cerr << "imfsd: --snapshot " << options.snapshot << ": cannot write in " << dir
+                      << ": " << std::strerror(errno) << "\n";
+            return EXIT_FAILURE;
+        }
+        if (std::filesystem::is_directory(file)) {
+            std::cerr << "imfsd: --snapshot " << options.snapshot << ": is a directory\n";
+            return EXIT_FAILURE;
+        }
+        snapshots.emplace(fs, file);
+    }
     bool open_to_all = !policies.has_value();
     net::Server server(*fs, std::move(policies));
     if (!options.config.empty()) {
@@ -129,6 +176,7 @@ int serve(const Options& options) {
             return std::move(*reloaded);
         });
     }
+    if (snapshots) server.on_snapshot([&snapshots] { return snapshots->write("requested"); });
     for (const auto& address : addresses) {
         if (!server.listen(address)) return EXIT_FAILURE;
     }
@@ -138,6 +186,9 @@ int serve(const Options& options) {
                  "and is trusted (no --config)");
     }
     server.run(std::max(threads, 1u));
+    // Every request has been answered: what the tree holds now is what the
+    // next start gets back.
+    if (snapshots && !snapshots->write("at exit")) return EXIT_FAILURE;
     return EXIT_SUCCESS;
 }
 
@@ -158,7 +209,11 @@ int main(int argc, char** argv) {
         "log-level", po::value(&options.log_level)->value_name("LEVEL"),
         "error, warn, info (default) or debug")(
         "socket-mode", po::value(&options.socket_mode)->value_name("MODE"),
-        "permissions of the Unix sockets created (default 0600)");
+        "permissions of the Unix sockets created (default 0600)")(
+        "snapshot", po::value(&options.snapshot)->value_name("FILE"),
+        "write the whole tree to FILE as a tar archive at exit (SIGTERM, SIGINT), on SIGUSR1 "
+        "and on a trusted session's request (imfs snapshot); <tar path=\"FILE\"/> loads it "
+        "back");
     po::variables_map values;
     try {
         po::store(po::command_line_parser(argc, argv).options(described).run(), values);

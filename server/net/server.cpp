@@ -12,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "dispatch.hpp"
 #include "log.hpp"
 
 namespace imfs::net {
@@ -58,6 +59,7 @@ Server::Server(core::FileSystem& fs, std::optional<policies::PolicySet> policies
     : strand_(asio::make_strand(io_)),
       signals_(strand_, SIGINT, SIGTERM),
       reload_signals_(strand_, SIGHUP),
+      snapshot_signals_(strand_),
       force_stop_(strand_),
       registry_(fs),
       max_connections_(connection_limit()) {
@@ -66,6 +68,22 @@ Server::Server(core::FileSystem& fs, std::optional<policies::PolicySet> policies
 
 void Server::on_reload(ReloadPolicies reload) {
     reload_ = std::move(reload);
+}
+
+void Server::on_snapshot(WriteSnapshot write) {
+    write_snapshot_ = std::move(write);
+    set_server_actions(registry_, ServerActions{write_snapshot_});
+    boost::system::error_code ignored;
+    snapshot_signals_.add(SIGUSR1, ignored);
+}
+
+void Server::wait_for_snapshot_signal() {
+    snapshot_signals_.async_wait([this](const boost::system::error_code& error, int) {
+        if (error) return;
+        log(LogLevel::info, "SIGUSR1: writing the snapshot");
+        (void)write_snapshot_();  // it logs how it went
+        wait_for_snapshot_signal();
+    });
 }
 
 void Server::wait_for_reload() {
@@ -100,6 +118,7 @@ void Server::reload() {
 }
 
 Server::~Server() {
+    clear_server_actions(registry_);
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);
@@ -214,6 +233,7 @@ void Server::run(unsigned threads) {
         stop();
     });
     wait_for_reload();
+    if (write_snapshot_) wait_for_snapshot_signal();
     for (auto& listener : listeners_) {
         asio::post(strand_, [this, l = listener.get()] { accept(*l); });
     }
@@ -226,7 +246,7 @@ void Server::run(unsigned threads) {
         workers_.push_back(std::make_unique<asio::io_context>(1));
         worker_guards_.emplace_back(workers_.back()->get_executor());
     }
-    auto serve = [this](asio::io_context& loop) {
+    auto serve = [](asio::io_context& loop) {
         while (true) {
             try {
                 loop.run();
@@ -301,6 +321,7 @@ void Server::stop() {
     signals_.clear();  // a second signal ends the process the default way
     boost::system::error_code ignored_error;
     reload_signals_.cancel(ignored_error);
+    snapshot_signals_.cancel(ignored_error);
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);

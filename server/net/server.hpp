@@ -34,6 +34,13 @@ class Server {
     // no longer grant what they have are closed.
     using ReloadPolicies = std::function<std::optional<policies::PolicySet>()>;
     void on_reload(ReloadPolicies reload);
+
+    // What the snapshot request of a trusted session and SIGUSR1 do: write
+    // the snapshot, logging how it went (imfsd --snapshot). Without one,
+    // the request answers ENOTSUP and SIGUSR1 keeps its default action.
+    // Call before run().
+    using WriteSnapshot = std::function<core::Result<void>()>;
+    void on_snapshot(WriteSnapshot write);
     // Closes the listeners and removes the Unix sockets it created.
     ~Server();
     Server(const Server&) = delete;
@@ -71,6 +78,7 @@ class Server {
     void release_workers();
     void wait_for_reload();
     void reload();
+    void wait_for_snapshot_signal();
     void connection_closed(std::uint64_t id);
     void remove_socket_files();
 
@@ -85,6 +93,8 @@ class Server {
     asio::signal_set signals_;
     asio::signal_set reload_signals_;
     ReloadPolicies reload_;
+    asio::signal_set snapshot_signals_;
+    WriteSnapshot write_snapshot_;
     asio::steady_timer force_stop_;
     SessionRegistry registry_;
     Admission admission_;

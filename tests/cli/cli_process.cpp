@@ -158,11 +158,13 @@ std::string unique_name(const char* prefix) {
 
 }  // namespace
 
-ImfsdServer::ImfsdServer() : socket_path_(unique_name("imfs-cli-test-") + ".sock") {
+ImfsdServer::ImfsdServer(const std::vector<std::string>& extra_args)
+    : socket_path_(unique_name("imfs-cli-test-") + ".sock") {
 #ifdef IMFSD_PATH
     ::unlink(socket_path_.c_str());
     std::vector<std::string> argv_strings{
         IMFSD_PATH, "--listen", "unix:" + socket_path_, "--threads", "2", "--log-level", "warn"};
+    argv_strings.insert(argv_strings.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv = pointers(argv_strings);
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -181,6 +183,8 @@ ImfsdServer::ImfsdServer() : socket_path_(unique_name("imfs-cli-test-") + ".sock
         }
         std::this_thread::sleep_for(10ms);
     }
+#else
+    (void)extra_args;
 #endif
 }
 

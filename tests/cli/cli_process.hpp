@@ -41,7 +41,8 @@ RunResult run_imfs(const std::vector<std::string>& args, const RunOptions& optio
 // A real imfsd on a fresh Unix socket, stopped when the object goes.
 class ImfsdServer {
   public:
-    ImfsdServer();
+    // extra_args follow imfsd's --listen (a --config, a --snapshot, ...).
+    explicit ImfsdServer(const std::vector<std::string>& extra_args = {});
     ~ImfsdServer();
     ImfsdServer(const ImfsdServer&) = delete;
     ImfsdServer& operator=(const ImfsdServer&) = delete;

@@ -9,9 +9,9 @@
 namespace imfs::test {
 namespace {
 
-const std::vector<std::string> kCommands = {"ls",  "tree",  "stat",  "df",   "cat",    "put",
-                                            "get", "touch", "mkdir", "rm",   "rmdir",  "mv",
-                                            "ln",  "chmod", "load",  "dump", "preload"};
+const std::vector<std::string> kCommands = {"ls",  "tree",  "stat",  "df",   "cat",     "put",
+                                            "get", "touch", "mkdir", "rm",   "rmdir",   "mv",
+                                            "ln",  "chmod", "load",  "dump", "preload", "snapshot"};
 
 TEST(CliUsage, HelpListsEveryCommand) {
     RunResult r = run_imfs({"--help"});

@@ -47,5 +47,6 @@ std::span<const Command> data_commands();     // cat, put, get, touch
 std::span<const Command> name_commands();     // mkdir, rm, rmdir, mv, ln
 std::span<const Command> mode_commands();     // chmod
 std::span<const Command> host_commands();     // load, dump, preload
+std::span<const Command> server_commands();   // snapshot
 
 }  // namespace imfs::cli

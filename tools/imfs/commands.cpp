@@ -10,7 +10,7 @@ std::span<const Command> all_commands() {
     static const std::vector<Command> table = [] {
         std::vector<Command> commands;
         for (auto group : {listing_commands(), status_commands(), data_commands(), name_commands(),
-                           mode_commands(), host_commands()})
+                           mode_commands(), host_commands(), server_commands()})
             commands.insert(commands.end(), group.begin(), group.end());
         return commands;
     }();

@@ -77,6 +77,12 @@ int imfs_setcred(int session, uid_t uid, gid_t gid, size_t ngroups, const gid_t*
  * below limit (EMFILE past it). Default 1024, as a process's soft limit;
  * maximum 1048576 (EINVAL above), as Linux's nr_open. */
 int imfs_set_fd_limit(int session, unsigned long limit);
+/* IMFS extension: asks the imfsd that serves session to write its
+ * snapshot (the whole tree, to its --snapshot FILE, atomically) now; returns
+ * once the file is in place. EPERM unless the session's policy trusts the
+ * client; ENOTSUP for an embedded session or a server without --snapshot;
+ * else the errno of the write that failed (the server's log says more). */
+int imfs_snapshot(int session);
 
 /* ---- Files ------------------------------------------------------------- */
 
