@@ -17,9 +17,8 @@ namespace {
 // Replies gathered before they are written even if more frames are ready:
 // bounds what one connection queues, whatever its requests ask for.
 constexpr std::size_t kBatchBytes = 4u << 20;
-// A peer that takes longer than this to accept one batch has stopped
-// reading; when the server stops, it gets only kStopGrace.
-constexpr auto kWriteStall = std::chrono::seconds(30);
+// When the server stops, a peer gets this long to take the replies being
+// written (else the connection's write_stall).
 constexpr auto kStopGrace = std::chrono::seconds(2);
 // A peer that has not said hello by then is dropped: an idle connection
 // must not hold a descriptor of the server for ever.
@@ -37,13 +36,15 @@ static_assert(kHelloDataBytes < kRequestDataBytes,
 }  // namespace
 
 Connection::Connection(Socket socket, std::string listener_label, SessionRegistry& registry,
-                       const Admission& admission, ClosedCallback on_closed)
+                       const Admission& admission, std::chrono::steady_clock::duration write_stall,
+                       ClosedCallback on_closed)
     : socket_(std::move(socket)),
       write_deadline_(socket_.get_executor()),
       hello_deadline_(socket_.get_executor()),
       listener_label_(std::move(listener_label)),
       registry_(registry),
       admission_(admission),
+      write_stall_(write_stall),
       on_closed_(std::move(on_closed)),
       id_(registry.connection_opened()) {}
 
@@ -232,7 +233,7 @@ bool Connection::handle_request(capnp::MessageReader& message) {
 
 void Connection::flush() {
     writing_ = true;
-    arm_write_deadline(stopping_ ? kStopGrace : kWriteStall);
+    arm_write_deadline(stopping_ ? kStopGrace : write_stall_);
     asio::async_write(socket_, batch_.buffers(),
                       [self = shared_from_this()](const boost::system::error_code& error,
                                                   std::size_t) { self->on_written(error); });

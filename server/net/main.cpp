@@ -33,6 +33,7 @@ struct Options {
     unsigned threads = 0;
     std::string log_level = "info";
     std::string socket_mode = "0600";
+    unsigned write_stall = 30;
 };
 
 net::ListenAddress listen_address_of(const config::Listener& listener) {
@@ -117,6 +118,7 @@ int serve(const Options& options) {
     }
     bool open_to_all = !policies.has_value();
     net::Server server(*fs, std::move(policies));
+    server.set_write_stall(std::chrono::seconds(std::max(options.write_stall, 1u)));
     if (!options.config.empty()) {
         server.on_reload([path = options.config, fs]() -> std::optional<policies::PolicySet> {
             auto reloaded = config::reload_policies(path, *fs);
@@ -158,7 +160,10 @@ int main(int argc, char** argv) {
         "log-level", po::value(&options.log_level)->value_name("LEVEL"),
         "error, warn, info (default) or debug")(
         "socket-mode", po::value(&options.socket_mode)->value_name("MODE"),
-        "permissions of the Unix sockets created (default 0600)");
+        "permissions of the Unix sockets created (default 0600)")(
+        "write-stall", po::value(&options.write_stall)->value_name("SECONDS"),
+        "drop a client that has not taken a batch of its replies for this long "
+        "(default 30)");
     po::variables_map values;
     try {
         po::store(po::command_line_parser(argc, argv).options(described).run(), values);

@@ -214,6 +214,7 @@ void Server::run(unsigned threads) {
         stop();
     });
     wait_for_reload();
+    trimmer_.start();
     for (auto& listener : listeners_) {
         asio::post(strand_, [this, l = listener.get()] { accept(*l); });
     }
@@ -226,7 +227,7 @@ void Server::run(unsigned threads) {
         workers_.push_back(std::make_unique<asio::io_context>(1));
         worker_guards_.emplace_back(workers_.back()->get_executor());
     }
-    auto serve = [this](asio::io_context& loop) {
+    auto serve = [](asio::io_context& loop) {
         while (true) {
             try {
                 loop.run();
@@ -289,7 +290,7 @@ void Server::on_accept(Listener& listener, const boost::system::error_code& erro
     socket.set_option(asio::socket_base::send_buffer_size(frame), ignored);
     socket.set_option(asio::socket_base::receive_buffer_size(frame), ignored);
     auto connection = std::make_shared<Connection>(
-        std::move(socket), listener.address.label, registry_, admission_,
+        std::move(socket), listener.address.label, registry_, admission_, write_stall_,
         [this](std::uint64_t id) { connection_closed(id); });
     connections_.emplace(connection->id(), connection);
     lock.unlock();
@@ -301,6 +302,7 @@ void Server::stop() {
     signals_.clear();  // a second signal ends the process the default way
     boost::system::error_code ignored_error;
     reload_signals_.cancel(ignored_error);
+    trimmer_.stop();
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "core/file_system.hpp"
 #include "core/result.hpp"
 #include "listen_address.hpp"
+#include "memory_trimmer.hpp"
 #include "session_registry.hpp"
 
 namespace imfs::net {
@@ -34,6 +36,9 @@ class Server {
     // no longer grant what they have are closed.
     using ReloadPolicies = std::function<std::optional<policies::PolicySet>()>;
     void on_reload(ReloadPolicies reload);
+    // How long a client may leave a batch of replies unread before it is
+    // dropped (default 30 s). Applies to connections accepted afterwards.
+    void set_write_stall(std::chrono::steady_clock::duration limit) { write_stall_ = limit; }
     // Closes the listeners and removes the Unix sockets it created.
     ~Server();
     Server(const Server&) = delete;
@@ -88,6 +93,8 @@ class Server {
     asio::steady_timer force_stop_;
     SessionRegistry registry_;
     Admission admission_;
+    MemoryTrimmer trimmer_{io_, registry_};
+    std::chrono::steady_clock::duration write_stall_ = std::chrono::seconds(30);
     std::vector<std::unique_ptr<Listener>> listeners_;
 
     std::mutex connections_mutex_;
