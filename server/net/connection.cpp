@@ -234,7 +234,17 @@ bool Connection::handle_request(capnp::MessageReader& message) {
 void Connection::flush() {
     writing_ = true;
     arm_write_deadline(stopping_ ? kStopGrace : write_stall_);
-    asio::async_write(socket_, batch_.buffers(),
+    // The deadline is for progress: a peer that takes a large batch slowly
+    // but steadily is reading, and each part it takes re-arms it.
+    auto progress = [self = shared_from_this(), written = std::size_t{0}](
+                        const boost::system::error_code& error, std::size_t total) mutable {
+        if (!error && total > written && !self->stopping_) {
+            written = total;
+            self->arm_write_deadline(self->write_stall_);
+        }
+        return asio::transfer_all()(error, total);
+    };
+    asio::async_write(socket_, batch_.buffers(), std::move(progress),
                       [self = shared_from_this()](const boost::system::error_code& error,
                                                   std::size_t) { self->on_written(error); });
 }

@@ -24,8 +24,8 @@ namespace imfs::net {
 // handler runs on the socket's strand, one at a time, so the connection's
 // state needs no lock. At most one read or one write is outstanding: a peer
 // that sends faster than it reads is simply not read from (the replies
-// queued stay under about two batches), and one that stops reading for
-// write_stall is dropped.
+// queued stay under about two batches), and one that takes nothing of
+// them for write_stall is dropped.
 class Connection : public std::enable_shared_from_this<Connection> {
   public:
     using Socket = asio::generic::stream_protocol::socket;

@@ -162,8 +162,7 @@ int main(int argc, char** argv) {
         "socket-mode", po::value(&options.socket_mode)->value_name("MODE"),
         "permissions of the Unix sockets created (default 0600)")(
         "write-stall", po::value(&options.write_stall)->value_name("SECONDS"),
-        "drop a client that has not taken a batch of its replies for this long "
-        "(default 30)");
+        "drop a client that takes none of its replies for this long (default 30)");
     po::variables_map values;
     try {
         po::store(po::command_line_parser(argc, argv).options(described).run(), values);

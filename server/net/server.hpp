@@ -36,8 +36,8 @@ class Server {
     // no longer grant what they have are closed.
     using ReloadPolicies = std::function<std::optional<policies::PolicySet>()>;
     void on_reload(ReloadPolicies reload);
-    // How long a client may leave a batch of replies unread before it is
-    // dropped (default 30 s). Applies to connections accepted afterwards.
+    // How long a client may leave its replies unread, taking none of
+    // them, before it is dropped (default 30 s). Applies to connections accepted afterwards.
     void set_write_stall(std::chrono::steady_clock::duration limit) { write_stall_ = limit; }
     // Closes the listeners and removes the Unix sockets it created.
     ~Server();

@@ -25,7 +25,24 @@
 
 using imfs::test::set_path;
 
+// imfsd is built as this test is. A sanitizer's allocator keeps what is
+// freed (ASan's quarantine, TSan's caches) and ignores malloc_trim: there
+// resident memory measures the sanitizer, and LeakSanitizer checks leaks.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IMFS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define IMFS_SANITIZED 1
+#endif
+#endif
+
 namespace {
+
+#ifdef IMFS_SANITIZED
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 using imfs::protocol::Request;
 using imfs::test::ImfsdProcess;
@@ -36,7 +53,7 @@ using namespace std::chrono_literals;
 constexpr unsigned kClients = 64;
 constexpr unsigned kKilled = 6;
 constexpr auto kLoadTime = 4s;
-constexpr int kStallSeconds = 2;
+constexpr int kStallSeconds = 3;
 
 // Bytes that depend on who wrote them and when, so a torn, lost or
 // misplaced write cannot read back as expected.
@@ -281,14 +298,14 @@ TEST(Faults, SixtyFourClientsWhileOthersAreKilledAndOneStopsReading) {
 
     const long loaded_kib = one_round(imfsd, setup, *idle);
     long resident = resident_kib(imfsd.pid());
-    for (int i = 0; i < 100 && resident > baseline_kib + baseline_kib / 20; ++i) {
+    for (int i = 0; !kSanitized && i < 100 && resident > baseline_kib + baseline_kib / 20; ++i) {
         std::this_thread::sleep_for(50ms);
         resident = resident_kib(imfsd.pid());
     }
     std::cout << "imfsd resident memory: " << baseline_kib << " KiB after a first round, "
               << loaded_kib << " KiB during the second, " << resident
               << " KiB once all is removed\n";
-    EXPECT_LE(resident, baseline_kib + baseline_kib / 20);
+    if (!kSanitized) EXPECT_LE(resident, baseline_kib + baseline_kib / 20);
     EXPECT_EQ(imfs_session_close(setup), 0);
 }
 
