@@ -305,7 +305,9 @@ TEST(Faults, SixtyFourClientsWhileOthersAreKilledAndOneStopsReading) {
     std::cout << "imfsd resident memory: " << baseline_kib << " KiB after a first round, "
               << loaded_kib << " KiB during the second, " << resident
               << " KiB once all is removed\n";
-    if (!kSanitized) EXPECT_LE(resident, baseline_kib + baseline_kib / 20);
+    if (!kSanitized) {
+        EXPECT_LE(resident, baseline_kib + baseline_kib / 20);
+    }
     EXPECT_EQ(imfs_session_close(setup), 0);
 }
 
