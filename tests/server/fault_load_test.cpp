@@ -292,7 +292,7 @@ TEST(Faults, SixtyFourClientsWhileOthersAreKilledAndOneStopsReading) {
     one_round(imfsd, setup, *idle);
     ASSERT_FALSE(HasFailure());
     // imfsd gives freed memory back once a second (MemoryTrimmer).
-    std::this_thread::sleep_for(1500ms);
+    std::this_thread::sleep_for(2500ms);
     const long baseline_kib = resident_kib(imfsd.pid());
     ASSERT_GT(baseline_kib, 0);
 
