@@ -17,9 +17,8 @@ namespace {
 // Replies gathered before they are written even if more frames are ready:
 // bounds what one connection queues, whatever its requests ask for.
 constexpr std::size_t kBatchBytes = 4u << 20;
-// A peer that takes longer than this to accept one batch has stopped
-// reading; when the server stops, it gets only kStopGrace.
-constexpr auto kWriteStall = std::chrono::seconds(30);
+// When the server stops, a peer gets this long to take the replies being
+// written (else the connection's write_stall).
 constexpr auto kStopGrace = std::chrono::seconds(2);
 // A peer that has not said hello by then is dropped: an idle connection
 // must not hold a descriptor of the server for ever.
@@ -37,13 +36,16 @@ static_assert(kHelloDataBytes < kRequestDataBytes,
 }  // namespace
 
 Connection::Connection(Socket socket, std::string listener_label, SessionRegistry& registry,
-                       const Admission& admission, ClosedCallback on_closed)
+                       const Admission& admission, const ServerActions& actions,
+                       std::chrono::steady_clock::duration write_stall, ClosedCallback on_closed)
     : socket_(std::move(socket)),
       write_deadline_(socket_.get_executor()),
       hello_deadline_(socket_.get_executor()),
       listener_label_(std::move(listener_label)),
       registry_(registry),
       admission_(admission),
+      actions_(actions),
+      write_stall_(write_stall),
       on_closed_(std::move(on_closed)),
       id_(registry.connection_opened()) {}
 
@@ -224,7 +226,7 @@ bool Connection::handle_request(capnp::MessageReader& message) {
     }
     auto request = message.getRoot<protocol::Request>();
     auto reply = ReplyBatch::new_message();
-    dispatch(DispatchContext{registry_, id_, *grant_}, *session_, request,
+    dispatch(DispatchContext{registry_, id_, *grant_, actions_}, *session_, request,
              reply->initRoot<protocol::Reply>());
     batch_.add(std::move(reply));
     return true;
@@ -232,8 +234,18 @@ bool Connection::handle_request(capnp::MessageReader& message) {
 
 void Connection::flush() {
     writing_ = true;
-    arm_write_deadline(stopping_ ? kStopGrace : kWriteStall);
-    asio::async_write(socket_, batch_.buffers(),
+    arm_write_deadline(stopping_ ? kStopGrace : write_stall_);
+    // The deadline is for progress: a peer that takes a large batch slowly
+    // but steadily is reading, and each part it takes re-arms it.
+    auto progress = [self = shared_from_this(), written = std::size_t{0}](
+                        const boost::system::error_code& error, std::size_t total) mutable {
+        if (!error && total > written && !self->stopping_) {
+            written = total;
+            self->arm_write_deadline(self->write_stall_);
+        }
+        return asio::transfer_all()(error, total);
+    };
+    asio::async_write(socket_, batch_.buffers(), std::move(progress),
                       [self = shared_from_this()](const boost::system::error_code& error,
                                                   std::size_t) { self->on_written(error); });
 }

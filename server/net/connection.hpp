@@ -15,6 +15,7 @@
 #include "admission.hpp"
 #include "asio.hpp"
 #include "codec.hpp"
+#include "dispatch.hpp"
 #include "reply_batch.hpp"
 #include "session_registry.hpp"
 
@@ -24,17 +25,20 @@ namespace imfs::net {
 // handler runs on the socket's strand, one at a time, so the connection's
 // state needs no lock. At most one read or one write is outstanding: a peer
 // that sends faster than it reads is simply not read from (the replies
-// queued stay under about two batches), and one that stops reading for
-// kWriteStall is dropped.
+// queued stay under about two batches), and one that takes nothing of
+// them for write_stall is dropped.
 class Connection : public std::enable_shared_from_this<Connection> {
   public:
     using Socket = asio::generic::stream_protocol::socket;
     using ClosedCallback = std::function<void(std::uint64_t id)>;
 
     // The socket's executor must be a strand. listener_label is prefixed to
-    // the label the client asks for; on_closed runs once, when it closes.
+    // the label the client asks for; a peer that takes longer than
+    // write_stall to accept a batch of replies is dropped; on_closed runs
+    // once, when it closes.
     Connection(Socket socket, std::string listener_label, SessionRegistry& registry,
-               const Admission& admission, ClosedCallback on_closed);
+               const Admission& admission, const ServerActions& actions,
+               std::chrono::steady_clock::duration write_stall, ClosedCallback on_closed);
     ~Connection();
 
     std::uint64_t id() const noexcept { return id_; }
@@ -71,6 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string listener_label_;
     SessionRegistry& registry_;
     const Admission& admission_;
+    const ServerActions& actions_;
+    std::chrono::steady_clock::duration write_stall_;
     ClosedCallback on_closed_;
     std::uint64_t id_;
     protocol::FrameReader frames_;

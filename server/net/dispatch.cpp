@@ -1,8 +1,5 @@
 #include "dispatch.hpp"
 
-#include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <utility>
 
 #include "dispatch_support.hpp"
@@ -65,42 +62,12 @@ Result<std::uint64_t> fork_and_park(const DispatchContext& context, core::Sessio
     return context.registry.park(context.connection, std::move(child), context.grant);
 }
 
-// The ServerActions of each server in this process, by its registry (what
-// a request's context names). Requests take a reference and run the action
-// outside the lock, so one snapshot does not hold up another server.
-class ServerActionTable {
-  public:
-    static ServerActionTable& instance() {
-        static ServerActionTable table;
-        return table;
-    }
-    void set(const SessionRegistry& registry, ServerActions actions) {
-        std::lock_guard lock(mutex_);
-        actions_[&registry] = std::make_shared<const ServerActions>(std::move(actions));
-    }
-    void clear(const SessionRegistry& registry) {
-        std::lock_guard lock(mutex_);
-        actions_.erase(&registry);
-    }
-    std::shared_ptr<const ServerActions> find(const SessionRegistry& registry) {
-        std::lock_guard lock(mutex_);
-        auto it = actions_.find(&registry);
-        return it == actions_.end() ? nullptr : it->second;
-    }
-
-  private:
-    std::mutex mutex_;
-    std::unordered_map<const SessionRegistry*, std::shared_ptr<const ServerActions>> actions_;
-};
-
 Result<void> write_snapshot(const DispatchContext& context, const core::Session& s) {
     // The whole tree, every tenant's, goes to the server's file: operators
     // (trusted policies) only.
     if (!s.trusted) return core::fail(EPERM);
-    std::shared_ptr<const ServerActions> actions =
-        ServerActionTable::instance().find(context.registry);
-    if (!actions || !actions->snapshot) return core::fail(ENOTSUP);
-    return actions->snapshot();
+    if (!context.actions.snapshot) return core::fail(ENOTSUP);
+    return context.actions.snapshot();
 }
 
 }  // namespace
@@ -182,14 +149,6 @@ void dispatch(const DispatchContext& context, core::Session& s, protocol::Reques
     }
     // A member of a newer schema: this server does not know the operation.
     reply_error(reply, Errno{ENOSYS});
-}
-
-void set_server_actions(const SessionRegistry& registry, ServerActions actions) {
-    ServerActionTable::instance().set(registry, std::move(actions));
-}
-
-void clear_server_actions(const SessionRegistry& registry) {
-    ServerActionTable::instance().clear(registry);
 }
 
 namespace detail {

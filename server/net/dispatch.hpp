@@ -13,10 +13,19 @@
 namespace imfs::net {
 
 // What a request may need beyond its session.
+// What the program serving the sessions does for the requests that act on
+// the whole server rather than on a session (trusted sessions only). An
+// action left empty answers its request with ENOTSUP.
+struct ServerActions {
+    // The snapshot request: write it, log how it went, say whether it did.
+    std::function<core::Result<void>()> snapshot;
+};
+
 struct DispatchContext {
     SessionRegistry& registry;
-    std::uint64_t connection;  // owner of the sessions this one forks
-    const Grant& grant;        // the session's: a fork's child inherits it
+    std::uint64_t connection;      // owner of the sessions this one forks
+    const Grant& grant;            // the session's: a fork's child inherits it
+    const ServerActions& actions;  // the server's; outlives its connections
 };
 
 // Validates every field of request, calls the core on s and fills reply
@@ -25,16 +34,5 @@ struct DispatchContext {
 // treats that as a broken peer. Runs the calls of one session one at a time.
 void dispatch(const DispatchContext& context, core::Session& s, protocol::Request::Reader request,
               protocol::Reply::Builder reply);
-
-// What the program serving registry's sessions does for the requests that
-// act on the whole server rather than on a session (trusted sessions only).
-// Set by the server (Server::on_snapshot), which outlives its connections;
-// a registry without any answers those requests with ENOTSUP.
-struct ServerActions {
-    // The snapshot request: write it, log how it went, say whether it did.
-    std::function<core::Result<void>()> snapshot;
-};
-void set_server_actions(const SessionRegistry& registry, ServerActions actions);
-void clear_server_actions(const SessionRegistry& registry);
 
 }  // namespace imfs::net

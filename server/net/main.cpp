@@ -38,6 +38,7 @@ struct Options {
     std::string log_level = "info";
     std::string socket_mode = "0600";
     std::string snapshot;
+    unsigned write_stall = 30;
 };
 
 // Writes the snapshot and logs how it went. Serialised: two at once (an
@@ -164,6 +165,7 @@ int serve(const Options& options) {
     }
     bool open_to_all = !policies.has_value();
     net::Server server(*fs, std::move(policies));
+    server.set_write_stall(std::chrono::seconds(std::max(options.write_stall, 1u)));
     if (!options.config.empty()) {
         server.on_reload([path = options.config, fs]() -> std::optional<policies::PolicySet> {
             auto reloaded = config::reload_policies(path, *fs);
@@ -213,7 +215,8 @@ int main(int argc, char** argv) {
         "snapshot", po::value(&options.snapshot)->value_name("FILE"),
         "write the whole tree to FILE as a tar archive at exit (SIGTERM, SIGINT), on SIGUSR1 "
         "and on a trusted session's request (imfs snapshot); <tar path=\"FILE\"/> loads it "
-        "back");
+        "back")("write-stall", po::value(&options.write_stall)->value_name("SECONDS"),
+                "drop a client that takes none of its replies for this long (default 30)");
     po::variables_map values;
     try {
         po::store(po::command_line_parser(argc, argv).options(described).run(), values);

@@ -72,7 +72,7 @@ void Server::on_reload(ReloadPolicies reload) {
 
 void Server::on_snapshot(WriteSnapshot write) {
     write_snapshot_ = std::move(write);
-    set_server_actions(registry_, ServerActions{write_snapshot_});
+    actions_.snapshot = write_snapshot_;
     boost::system::error_code ignored;
     snapshot_signals_.add(SIGUSR1, ignored);
 }
@@ -118,7 +118,6 @@ void Server::reload() {
 }
 
 Server::~Server() {
-    clear_server_actions(registry_);
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);
@@ -234,6 +233,7 @@ void Server::run(unsigned threads) {
     });
     wait_for_reload();
     if (write_snapshot_) wait_for_snapshot_signal();
+    trimmer_.start();
     for (auto& listener : listeners_) {
         asio::post(strand_, [this, l = listener.get()] { accept(*l); });
     }
@@ -309,7 +309,7 @@ void Server::on_accept(Listener& listener, const boost::system::error_code& erro
     socket.set_option(asio::socket_base::send_buffer_size(frame), ignored);
     socket.set_option(asio::socket_base::receive_buffer_size(frame), ignored);
     auto connection = std::make_shared<Connection>(
-        std::move(socket), listener.address.label, registry_, admission_,
+        std::move(socket), listener.address.label, registry_, admission_, actions_, write_stall_,
         [this](std::uint64_t id) { connection_closed(id); });
     connections_.emplace(connection->id(), connection);
     lock.unlock();
@@ -322,6 +322,7 @@ void Server::stop() {
     boost::system::error_code ignored_error;
     reload_signals_.cancel(ignored_error);
     snapshot_signals_.cancel(ignored_error);
+    trimmer_.stop();
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "core/file_system.hpp"
 #include "core/result.hpp"
 #include "listen_address.hpp"
+#include "memory_trimmer.hpp"
 #include "session_registry.hpp"
 
 namespace imfs::net {
@@ -41,6 +43,9 @@ class Server {
     // Call before run().
     using WriteSnapshot = std::function<core::Result<void>()>;
     void on_snapshot(WriteSnapshot write);
+    // How long a client may leave its replies unread, taking none of
+    // them, before it is dropped (default 30 s). Applies to connections accepted afterwards.
+    void set_write_stall(std::chrono::steady_clock::duration limit) { write_stall_ = limit; }
     // Closes the listeners and removes the Unix sockets it created.
     ~Server();
     Server(const Server&) = delete;
@@ -95,9 +100,12 @@ class Server {
     ReloadPolicies reload_;
     asio::signal_set snapshot_signals_;
     WriteSnapshot write_snapshot_;
+    ServerActions actions_;  // what the connections' requests may ask of it
     asio::steady_timer force_stop_;
     SessionRegistry registry_;
     Admission admission_;
+    MemoryTrimmer trimmer_{io_, registry_};
+    std::chrono::steady_clock::duration write_stall_ = std::chrono::seconds(30);
     std::vector<std::unique_ptr<Listener>> listeners_;
 
     std::mutex connections_mutex_;

@@ -31,6 +31,9 @@ void violation(const char* what) {
 
 namespace {
 
+// The fuzzed server has no snapshot file: the request answers ENOTSUP.
+const net::ServerActions kNoActions;
+
 constexpr std::size_t kHelloDataBytes =
     protocol::Hello::_capnpPrivate::dataWordSize * sizeof(capnp::word);
 constexpr std::size_t kRequestDataBytes =
@@ -102,7 +105,7 @@ struct FakeConnection {
             return false;
         auto request = message.getRoot<protocol::Request>();
         capnp::MallocMessageBuilder reply;
-        net::dispatch(net::DispatchContext{registry, id, *grant}, *session, request,
+        net::dispatch(net::DispatchContext{registry, id, *grant, kNoActions}, *session, request,
                       reply.initRoot<protocol::Reply>());
         // The reply must encode: what the connection writes next.
         auto words = protocol::encode(reply);

@@ -152,6 +152,8 @@ ReplyCopy copy_reply(protocol::Reply::Reader reply) {
             copy.connections = stats.getConnections();
             copy.sessions = stats.getSessions();
             copy.descriptors = stats.getDescriptors();
+            copy.inodes = stats.getInodes();
+            copy.bytes = stats.getBytes();
             break;
         }
         default:

@@ -28,7 +28,7 @@ struct ReplyCopy {
     std::string data;  // data or path
     std::uint32_t mode = 0, uid = 0;
     std::int64_t size = 0;
-    std::uint64_t connections = 0, sessions = 0, descriptors = 0;
+    std::uint64_t connections = 0, sessions = 0, descriptors = 0, inodes = 0, bytes = 0;
 };
 
 class RawClient {

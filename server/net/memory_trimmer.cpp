@@ -1,0 +1,46 @@
+#include "memory_trimmer.hpp"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace imfs::net {
+
+namespace {
+
+constexpr auto kInterval = std::chrono::seconds(1);
+// Less freed than this is not worth a walk over the heap.
+constexpr std::uint64_t kWorthTrimming = 1u << 20;
+
+}  // namespace
+
+MemoryTrimmer::MemoryTrimmer(asio::io_context& loop, SessionRegistry& registry)
+    : timer_(loop), registry_(registry) {}
+
+void MemoryTrimmer::start() {
+    timer_.expires_after(kInterval);
+    timer_.async_wait([this](const boost::system::error_code& error) {
+        if (error) return;
+        tick();
+        start();
+    });
+}
+
+void MemoryTrimmer::stop() {
+    timer_.cancel();
+}
+
+void MemoryTrimmer::tick() {
+    const std::uint64_t bytes = registry_.file_system().bytes_used();
+    const std::uint64_t connections = registry_.stats().connections;
+    peak_bytes_ = std::max(peak_bytes_, bytes);
+    peak_connections_ = std::max(peak_connections_, connections);
+    // A closed connection freed its buffers (a frame each way, up to 4 MiB).
+    if (peak_bytes_ - bytes < kWorthTrimming && connections >= peak_connections_) return;
+    ::malloc_trim(0);
+    peak_bytes_ = bytes;
+    peak_connections_ = connections;
+}
+
+}  // namespace imfs::net
