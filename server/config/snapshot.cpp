@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,6 +71,9 @@ class TemporaryFile {
         name_.clear();
         return 0;
     }
+    // Leaves the file where it is (a whole archive that could not be
+    // renamed is still the only copy of the tree).
+    void keep() noexcept { name_.clear(); }
 
   private:
     TemporaryFile(std::string name, HostFd fd) : name_(std::move(name)), fd_(std::move(fd)) {}
@@ -352,8 +356,10 @@ std::expected<SnapshotReport, SnapshotError> write_snapshot(core::FileSystem& fs
         return failure(error, "'" + temporary->name() + "': " + errno_text(error));
     }
     if (int error = temporary->rename_to(file); error != 0) {
-        return failure(error, "cannot rename '" + temporary->name() + "' to '" + file +
-                                  "': " + errno_text(error));
+        const std::string kept = temporary->name();
+        temporary->keep();
+        return failure(error, "cannot rename '" + kept + "' to '" + file + "': " +
+                                  errno_text(error) + "; the snapshot is kept in '" + kept + "'");
     }
     if (int error = sync_directory_of(file); error != 0) {
         return failure(
@@ -361,6 +367,31 @@ std::expected<SnapshotReport, SnapshotError> write_snapshot(core::FileSystem& fs
     }
     report.elapsed = std::chrono::steady_clock::now() - started;
     return report;
+}
+
+std::expected<void, SnapshotError> check_snapshot_file(const std::string& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        return failure(EISDIR, "'" + file + "' is a directory");
+    }
+    // Creating the temporary file checks the directory's permissions and
+    // the length of its name.
+    auto temporary = TemporaryFile::create(file);
+    if (!temporary) {
+        return failure(temporary.error(), "cannot create a file beside '" + file +
+                                              "': " + errno_text(temporary.error()));
+    }
+    // In a sticky directory (/tmp), a file of another user cannot be
+    // renamed over, unless the directory is ours or we may override that.
+    const std::string dir = std::filesystem::path(file).parent_path();
+    struct stat dir_st {};
+    const uid_t me = ::geteuid();
+    if (::lstat(file.c_str(), &st) == 0 && ::stat(dir.c_str(), &dir_st) == 0 &&
+        (dir_st.st_mode & S_ISVTX) && st.st_uid != me && dir_st.st_uid != me && me != 0) {
+        return failure(EPERM, "'" + file + "' belongs to another user in sticky directory '" + dir +
+                                  "': it could not be replaced");
+    }
+    return {};
 }
 
 }  // namespace imfs::config

@@ -51,4 +51,11 @@ struct SnapshotError {
 [[nodiscard]] std::expected<SnapshotReport, SnapshotError> write_snapshot(core::FileSystem& fs,
                                                                           const std::string& file);
 
+// Whether write_snapshot(fs, file) could put its archive at file: not a
+// directory, a temporary file can be made beside it (permissions, name
+// length), and a file already there may be replaced. For a check at
+// start-up, so that a snapshot is refused then rather than lost at exit.
+// file must be absolute.
+[[nodiscard]] std::expected<void, SnapshotError> check_snapshot_file(const std::string& file);
+
 }  // namespace imfs::config

@@ -143,15 +143,15 @@ void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inod
 
 Result<void> FileSystem::check_space_locked(const Inode& inode, std::uint64_t offset,
                                             std::uint64_t length) const {
-    // The account is charged what st_blocks will show, exactly; the global
-    // limit is checked against a bound on the memory the data needs.
-    if (inode.quota) {
-        IMFS_TRY(inode.quota->may_add_bytes(inode.data->blocks_to_add(offset, length) * 512));
-    }
+    // The global limit is checked against a bound on the memory the data
+    // needs; the account is charged what st_blocks will show, exactly.
     std::uint64_t bytes = inode.data->bytes_to_allocate(offset, length);
     std::uint64_t used = inodes_.data_bytes();
     if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
         return fail(ENOSPC);
+    }
+    if (inode.quota) {
+        IMFS_TRY(inode.quota->may_add_bytes(inode.data->blocks_to_add(offset, length) * 512));
     }
     return {};
 }

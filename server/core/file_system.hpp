@@ -158,8 +158,8 @@ class FileSystem {
     void unlink_node_locked(Inode& parent, const std::string& name, Inode& node);
     Result<void> truncate_locked(Session& s, Inode& inode, off_t length);
     // Would writing or allocating [offset, offset+length) of inode's data
-    // (made already) fit? EDQUOT past its quota account, then ENOSPC past
-    // the file system's limit (tmpfs's order); changes nothing.
+    // (made already) fit? ENOSPC past the file system's limit, then EDQUOT
+    // past its quota account (tmpfs's order); changes nothing.
     Result<void> check_space_locked(const Inode& inode, std::uint64_t offset,
                                     std::uint64_t length) const;
     void account_blocks_locked(std::uint64_t before_blocks, const Inode& inode);

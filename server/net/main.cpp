@@ -151,14 +151,9 @@ int serve(const Options& options) {
     std::optional<Snapshots> snapshots;
     if (!options.snapshot.empty()) {
         std::string file = std::filesystem::absolute(options.snapshot).lexically_normal();
-        std::string dir = std::filesystem::path(file).parent_path();
-        if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-            std::cerr << "imfsd: --snapshot " << options.snapshot << ": cannot write in " << dir
-                      << ": " << std::strerror(errno) << "\n";
-            return EXIT_FAILURE;
-        }
-        if (std::filesystem::is_directory(file)) {
-            std::cerr << "imfsd: --snapshot " << options.snapshot << ": is a directory\n";
+        if (auto usable = config::check_snapshot_file(file); !usable) {
+            std::cerr << "imfsd: --snapshot " << options.snapshot << ": " << usable.error().message
+                      << "\n";
             return EXIT_FAILURE;
         }
         snapshots.emplace(fs, file);

@@ -525,22 +525,26 @@ TEST(Snapshot, SigusrOneWritesIt) {
     IMFS_OK(imfs_session_close(s));
 }
 
-TEST(Snapshot, AFailureLeavesNothingBehindAndMakesTheExitStatusNonzero) {
+TEST(Snapshot, AFailedRenameKeepsTheArchiveAndMakesTheExitStatusNonzero) {
     HostDir dir;
     std::string snapshot = dir.file("blocked.tar");
     ImfsdProcess imfsd({"--snapshot", snapshot});
     ASSERT_TRUE(imfsd.started());
-    // A directory where the file should go: the rename over it fails.
+    // A directory where the file should go: the rename over it fails. The
+    // archive, complete and synced, is then the only copy of the tree: it
+    // stays, under its temporary name.
     fs::create_directory(snapshot);
     int s = open_session(imfsd);
     IMFS_OK(s);
-    make_file(s, "/f", "data");
+    make_file(s, "/f", std::string(10000, 'x'));
     EXPECT_EQ(imfs_snapshot(s), -1);
     EXPECT_EQ(errno, EISDIR);
-    EXPECT_EQ(temporary_files(dir), std::vector<std::string>{});
+    std::vector<std::string> kept = temporary_files(dir);
+    ASSERT_EQ(kept.size(), 1u);
+    EXPECT_GT(fs::file_size(dir.file(kept[0])), 10000u);
     IMFS_OK(imfs_session_close(s));
     EXPECT_EQ(imfsd.stop(SIGTERM, 30s), 1);
-    EXPECT_EQ(temporary_files(dir), std::vector<std::string>{});
+    EXPECT_EQ(temporary_files(dir).size(), 2u);
     EXPECT_TRUE(fs::is_directory(snapshot));
 }
 
@@ -554,6 +558,13 @@ TEST(Snapshot, AFileThatCannotBeWrittenStopsTheStart) {
                                      "--snapshot", dir.file("")},
                                     10s),
               1);
+    // A name so long that FILE.tmp-XXXXXX passes NAME_MAX: found at the
+    // start, not at exit.
+    EXPECT_EQ(imfs::test::run_imfsd({"--listen", "unix:" + imfs::test::fresh_socket_path(),
+                                     "--snapshot", dir.file(std::string(250, 'n'))},
+                                    10s),
+              1);
+    EXPECT_EQ(temporary_files(dir), std::vector<std::string>{});
 }
 
 TEST(Snapshot, SocketsAreLeftOut) {
