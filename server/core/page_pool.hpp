@@ -21,7 +21,7 @@ namespace imfs::core {
 class PagePool {
   public:
     static constexpr std::size_t kPageSize = 4096;
-    static constexpr std::size_t kChunkSize = std::size_t{2} << 20;  // one x86-64 huge page
+    static constexpr std::size_t kChunkSize = std::size_t{256} << 10;
     // The first page of a chunk holds its header, so the header of any page
     // is found by masking its address, with no lookup.
     static constexpr std::size_t kPagesPerChunk = kChunkSize / kPageSize - 1;
