@@ -7,6 +7,7 @@
 
 #include "config/content_sources.hpp"
 #include "config/host_file.hpp"
+#include "config/values.hpp"
 
 namespace imfs::config {
 
@@ -102,19 +103,6 @@ void fill_directory(LoadContext& context, int dir, const std::string& path,
                     const std::vector<ContentNode>& entries) {
     for (const ContentNode& node : entries)
         fill_entry(context, dir, path, node);
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-        value /= 1024;
-        ++unit;
-    }
-    char text[32];
-    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
-    return text;
 }
 
 }  // namespace

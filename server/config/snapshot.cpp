@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/host_file.hpp"
+#include "config/values.hpp"
 
 namespace imfs::config {
 
@@ -284,19 +285,6 @@ int sync_directory_of(const std::string& file) {
     HostFd dir(::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return errno;
     return ::fsync(dir.get()) != 0 ? errno : 0;
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-        value /= 1024;
-        ++unit;
-    }
-    char text[32];
-    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
-    return text;
 }
 
 }  // namespace

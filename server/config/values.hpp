@@ -15,6 +15,9 @@ template <typename T>
 using ValueResult = std::expected<T, std::string>;
 
 // Decimal digits only, at most max.
+// bytes for a log line: "512 B", "15.5 KiB", "1.2 GiB".
+std::string human_bytes(std::uint64_t bytes);
+
 [[nodiscard]] ValueResult<std::uint64_t> parse_number(std::string_view text, std::uint64_t max);
 // A number of inodes (max_inodes, quota_inodes): decimal, at most 2^32.
 [[nodiscard]] ValueResult<std::uint64_t> parse_inode_count(std::string_view text);

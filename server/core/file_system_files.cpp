@@ -189,8 +189,19 @@ Result<std::size_t> FileSystem::write_locked(Session& s, Inode& inode,
     for (const iovec& buffer : buffers) {
         std::uint64_t length = std::min<std::uint64_t>(buffer.iov_len, total - done);
         auto* bytes = static_cast<const std::byte*>(buffer.iov_base);
-        done += IMFS_TRY(data.write(offset + done, {bytes, length}));
-        if (done == total) break;
+        auto written = data.write(offset + done, {bytes, length});
+        // A failure after some bytes is a short write, as on Linux; and a
+        // short piece ends the write, so no later buffer lands where the
+        // rest of this one belonged. Either way what was written is counted.
+        if (!written) {
+            if (done == 0) {
+                account_blocks_locked(before, inode);
+                return std::unexpected(written.error());
+            }
+            break;
+        }
+        done += *written;
+        if (*written < length || done == total) break;
     }
     account_blocks_locked(before, inode);
     timespec now = current_time();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "raw_client.hpp"
@@ -107,6 +108,18 @@ std::optional<int> run_imfsd(const std::vector<std::string>& args,
     pid_t pid = spawn(args);
     if (pid < 0) return std::nullopt;
     return wait_exit(pid, timeout);
+}
+
+long resident_kib(pid_t pid) {
+    FILE* status = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+    if (!status) return -1;
+    char line[256];
+    long kib = -1;
+    while (std::fgets(line, sizeof line, status)) {
+        if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+    }
+    std::fclose(status);
+    return kib;
 }
 
 }  // namespace imfs::test

@@ -43,6 +43,9 @@ class ImfsdProcess {
 // A socket path nobody uses yet.
 std::string fresh_socket_path();
 
+// The resident memory of a process (VmRSS), in KiB; -1 if unreadable.
+long resident_kib(pid_t pid);
+
 // Runs imfsd with args to completion (bounded by timeout); its exit status.
 std::optional<int> run_imfsd(const std::vector<std::string>& args,
                              std::chrono::milliseconds timeout);

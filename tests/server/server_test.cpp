@@ -299,19 +299,6 @@ TEST_F(ImfsdTest, ClientKilledMidWriteLeavesNothingBehind) {
     expect_healthy();
 }
 
-// The resident memory of a process, in KiB.
-long resident_kib(pid_t pid) {
-    FILE* status = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
-    if (!status) return -1;
-    char line[256];
-    long kib = -1;
-    while (std::fgets(line, sizeof line, status)) {
-        if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
-    }
-    std::fclose(status);
-    return kib;
-}
-
 TEST_F(ImfsdTest, PeerThatStopsReadingCannotMakeTheServerBuffer) {
     auto c = session();
     ASSERT_TRUE(c);
