@@ -92,7 +92,7 @@ void unmap_chunk(void* chunk) {
     munmap(chunk, PagePool::kChunkSize);
 }
 
-void advise_huge(void* chunk) {
+void populate(void* chunk) {
     // Every page of the chunk backed now, in one call: a fault per page
     // costs a trap each (dear in a VM). Advice only (Linux 5.14).
     (void)madvise(chunk, PagePool::kChunkSize, MADV_POPULATE_WRITE);
@@ -127,7 +127,7 @@ Result<PagePtr> PagePool::allocate() {
     Chunk* chunk = partial_ ? partial_ : take_chunk_locked();
     if (!chunk) return fail(ENOMEM);
     // The lowest free page, so that the used pages of a chunk that is never
-    // full stay together (fewer pages touched without huge pages).
+    // full stay together.
     std::size_t word = 0;
     while (chunk->free_mask[word] == 0)
         ++word;
@@ -154,7 +154,7 @@ PagePool::Chunk* PagePool::take_chunk_locked() {
         if (!memory) return nullptr;
         // Top-down layout: the kernel would place the next mapping below.
         next_address_ = reinterpret_cast<std::uintptr_t>(memory) - kChunkSize;
-        advise_huge(memory);
+        populate(memory);
         chunk = std::construct_at(reinterpret_cast<Chunk*>(memory), *this);
         poison(memory + kPageSize, kChunkSize - kPageSize);
         ++stats_.chunks_mapped;
@@ -181,7 +181,6 @@ void PagePool::release(std::byte* page) noexcept {
             } else {
                 to_unmap = chunk;
                 --stats_.chunks_mapped;
-                if (unadvised_ == chunk) unadvised_ = nullptr;
             }
         }
     }

@@ -1,12 +1,18 @@
-// Where file data lives: 4 KiB pages carved from 2 MiB-aligned chunks of
+// Where file data lives: 4 KiB pages carved from 256 KiB-aligned chunks of
 // anonymous memory mapped straight from the kernel, instead of malloc.
 //
 // Why not malloc: a 4 KiB malloc block sits 16 bytes past a page boundary,
-// so every file page straddles two OS pages (two TLB misses per random read,
-// and a TLB miss is dear under nested paging), never lands on a huge page,
-// and freed file memory waits for malloc_trim. Here a page is page-aligned,
-// a chunk is one transparent huge page (MADV_HUGEPAGE), and a chunk whose
-// pages are all free goes back to the kernel at once.
+// so every file page straddles two OS pages (two TLB misses per random
+// read, and a TLB miss is dear under nested paging); file pages and the
+// tree's small objects share heap pages, so a heap that held a gigabyte of
+// files stays fragmented after they are removed; and freed file memory
+// waits for malloc_trim. Here a page is page-aligned, a chunk's pages are
+// all backed in one call when it is mapped, and a chunk whose pages are all
+// free goes back to the kernel at once.
+//
+// Not huge pages: on a VM whose balloon hands freed 2 MiB blocks back to
+// the host, the first touch of a huge page cost 2.5-3.3 ms/MiB, which made
+// sequential writes three times slower (see the session notes).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +27,8 @@ namespace imfs::core {
 class PagePool {
   public:
     static constexpr std::size_t kPageSize = 4096;
+    // Small enough that a tree with a few pages of data costs little more
+    // (a 1 TiB sparse file with 4 KiB written: one chunk).
     static constexpr std::size_t kChunkSize = std::size_t{256} << 10;
     // The first page of a chunk holds its header, so the header of any page
     // is found by masking its address, with no lookup.
@@ -71,10 +79,6 @@ class PagePool {
     // One entirely free chunk kept mapped, so a file that grows and shrinks
     // around a chunk boundary does not map and unmap on every page.
     Chunk* spare_ = nullptr;
-    // A chunk mapped when no other was, left without MADV_HUGEPAGE so that a
-    // file system holding a few small pages costs kilobytes, not a whole huge
-    // page; advised as soon as a second chunk is needed.
-    Chunk* unadvised_ = nullptr;
     // Where the next chunk is tried first: just below the last one, so
     // chunks lie side by side and the kernel merges them into one mapping
     // (vm.max_map_count caps mappings at 65530: 128 GiB of separate chunks).

@@ -86,7 +86,7 @@ TEST(PagePool, PagesAreAlignedDistinctAndWritable) {
     for (unsigned i = 0; i < pages.size(); ++i)
         EXPECT_TRUE(has_stamp(pages[i], i, 0)) << "page " << i;
     EXPECT_EQ(pool.stats().pages_in_use, 1000u);
-    EXPECT_EQ(pool.stats().chunks_mapped, 2u);  // 511 pages to a chunk
+    EXPECT_EQ(pool.stats().chunks_mapped, (1000 + kPerChunk - 1) / kPerChunk);
 }
 
 TEST(PagePool, FillsOneChunkBeforeMappingAnother) {
@@ -103,8 +103,8 @@ TEST(PagePool, FillsOneChunkBeforeMappingAnother) {
 TEST(PagePool, ReusesAFreedPageBeforeMappingMore) {
     PagePool pool;
     std::vector<PagePtr> pages = allocate(pool, kPerChunk);  // one full chunk
-    const std::uintptr_t freed = address(pages[100]);
-    pages[100].reset();
+    const std::uintptr_t freed = address(pages[kPerChunk / 2]);
+    pages[kPerChunk / 2].reset();
     EXPECT_EQ(pool.stats().pages_in_use, kPerChunk - 1);
     auto again = pool.allocate();
     ASSERT_TRUE(again);
@@ -207,14 +207,13 @@ TEST(PagePool, ProcessPoolIsOne) {
 }
 
 #if !IMFS_SANITIZED  // the sanitizers' runtimes need address space of their own
-// Caps this process's address space at what it maps now plus 1 MiB, less
-// than a chunk, so the pool's next mmap fails as it does when the kernel is
-// out of memory. Only in a death test's child process.
+// Caps this process's address space at what it maps now plus half a chunk, so the pool's next mmap
+// fails as it does when the kernel is out of memory. Only in a death test's child process.
 void limit_address_space() {
     std::ifstream statm("/proc/self/statm");
     std::uint64_t pages = 0;
     statm >> pages;
-    const rlim_t limit = pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) + (1 << 20);
+    const rlim_t limit = pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) + kChunk / 2;
     rlimit cap{limit, limit};
     if (setrlimit(RLIMIT_AS, &cap) != 0) std::_Exit(2);
 }
