@@ -7,11 +7,14 @@
 #include <limits>
 #include <utility>
 
+#include "core/page_pool.hpp"
+
 namespace imfs::core {
 
 namespace {
 
 constexpr std::uint64_t kPage = FileData::kPageSize;
+static_assert(kPage == PagePool::kPageSize);
 constexpr std::uint64_t kLastPage = (FileData::kMaxSize - 1) / kPage;
 constexpr std::uint64_t kAllPages = std::numeric_limits<std::uint64_t>::max();
 // Smallest small buffer: below this, doubling would only churn the allocator.
@@ -63,7 +66,7 @@ struct FileData::Branch final : FileData::Node {
 };
 
 struct FileData::Leaf final : FileData::Node {
-    std::array<std::unique_ptr<std::byte[]>, kFanout> pages;
+    std::array<PagePtr, kFanout> pages;
     std::uint64_t reserved = 0;  // bit i: pages[i] is reserved (and null)
 
     bool holds(unsigned slot) const { return pages[slot] || (reserved & bit(slot)); }
@@ -211,14 +214,17 @@ Result<std::size_t> FileData::write(std::uint64_t offset, std::span<const std::b
     if (in.empty()) return 0;
     if (ends_past_max(offset, in.size())) return fail(EFBIG);
     const std::uint64_t end = offset + in.size();
+    std::size_t done = in.size();
     if (!root_ && end <= kPage) {
         write_small(offset, in);
     } else {
-        move_small_into_table();
-        write_pages(offset, in);
+        IMFS_TRY(move_small_into_table());
+        done = write_pages(offset, in);
+        // Out of memory part way: a short write, as when a device fills up.
+        if (done == 0) return fail(ENOMEM);
     }
-    size_ = std::max(size_, end);
-    return in.size();
+    size_ = std::max(size_, offset + done);
+    return done;
 }
 
 void FileData::write_small(std::uint64_t offset, std::span<const std::byte> in) {
@@ -236,7 +242,7 @@ void FileData::write_small(std::uint64_t offset, std::span<const std::byte> in) 
     small_.len = std::max(small_.len, end);
 }
 
-void FileData::write_pages(std::uint64_t offset, std::span<const std::byte> in) {
+std::size_t FileData::write_pages(std::uint64_t offset, std::span<const std::byte> in) {
     std::size_t done = 0;
     while (done < in.size()) {
         const std::uint64_t page = (offset + done) / kPage;
@@ -244,20 +250,23 @@ void FileData::write_pages(std::uint64_t offset, std::span<const std::byte> in) 
         for (unsigned slot = slot_of(page, 1); slot < kFanout && done < in.size(); ++slot) {
             const std::size_t from = (offset + done) % kPage;
             const std::size_t chunk = std::min<std::uint64_t>(kPage - from, in.size() - done);
-            std::memcpy(page_for_write(leaf, slot, from, from + chunk) + from, in.data() + done,
-                        chunk);
+            auto bytes = page_for_write(leaf, slot, from, from + chunk);
+            if (!bytes) return done;
+            std::memcpy(*bytes + from, in.data() + done, chunk);
             done += chunk;
         }
     }
+    return done;
 }
 
 // The page at slot, created if absent; the caller then fills [from, to).
-std::byte* FileData::page_for_write(Leaf& leaf, unsigned slot, std::size_t from, std::size_t to) {
+Result<std::byte*> FileData::page_for_write(Leaf& leaf, unsigned slot, std::size_t from,
+                                            std::size_t to) {
     auto& page = leaf.pages[slot];
     if (page) return page.get();
     // Only the bytes the caller will not overwrite need zeros: a fully
-    // written page is never cleared first.
-    page = std::make_unique_for_overwrite<std::byte[]>(kPage);
+    // written page is never cleared first (and a reused one is not zero).
+    page = IMFS_TRY(PagePool::process_pool().allocate());
     std::memset(page.get(), 0, from);
     std::memset(page.get() + to, 0, kPage - to);
     if (!(leaf.reserved & bit(slot))) ++pages_;
@@ -265,11 +274,16 @@ std::byte* FileData::page_for_write(Leaf& leaf, unsigned slot, std::size_t from,
     return page.get();
 }
 
-void FileData::move_small_into_table() {
-    if (!small_.bytes) return;
-    std::byte* page = page_for_write(leaf_for(0), 0, 0, small_.len);
-    std::memcpy(page, small_.bytes.get(), small_.len);
+Result<void> FileData::move_small_into_table() {
+    if (!small_.bytes) return {};
+    // The page before the table: out of memory, the file stays small.
+    PagePtr page = IMFS_TRY(PagePool::process_pool().allocate());
+    std::memcpy(page.get(), small_.bytes.get(), small_.len);
+    std::memset(page.get() + small_.len, 0, kPage - small_.len);
+    leaf_for(0).pages[0] = std::move(page);
+    ++pages_;  // replaces the small buffer's one block
     small_ = {};
+    return {};
 }
 
 const FileData::Leaf* FileData::find_leaf(std::uint64_t page) const noexcept {
@@ -319,8 +333,9 @@ void FileData::reserve_pages(std::uint64_t first, std::uint64_t last) {
             if (leaf.reserved & bit(slot)) {
                 // As tmpfs: a page an earlier fallocate reserved becomes data
                 // (zeros) when another fallocate covers it; only the pages
-                // one call allocates anew stay holes for SEEK_DATA.
-                page_for_write(leaf, slot, 0, 0);
+                // one call allocates anew stay holes for SEEK_DATA. Out of
+                // memory it stays reserved, which reads the same.
+                (void)page_for_write(leaf, slot, 0, 0);
                 continue;
             }
             leaf.reserved |= bit(slot);
@@ -434,7 +449,7 @@ Result<void> FileData::allocate(std::uint64_t offset, std::uint64_t len, bool ke
     const std::uint64_t end = offset + len;
     // A non-empty small buffer already backs all of page 0.
     if (!small_.bytes || end > kPage) {
-        move_small_into_table();
+        IMFS_TRY(move_small_into_table());
         reserve_pages(offset / kPage, (end - 1) / kPage);
     }
     if (!keep_size) size_ = std::max(size_, end);

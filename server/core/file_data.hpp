@@ -21,7 +21,8 @@ namespace imfs::core {
 // zero_range(): counted in blocks() and memory_bytes(), reads as zeros, and
 // a hole for seek_data() like a fallocated page that tmpfs never wrote).
 //
-// Owns all its memory. Not thread-safe: the caller holds the inode's lock
+// Owns all its memory: pages from PagePool::process_pool(), the rest from
+// the heap. Not thread-safe: the caller holds the inode's lock
 // around every call, const ones included.
 class FileData {
   public:
@@ -41,7 +42,7 @@ class FileData {
         return (pages_ + (small_.len > 0)) * (kPageSize / 512);
     }
 
-    // Heap bytes held for data (pages, tables, small buffer), for memory
+    // Bytes held for data (pages, tables, small buffer), for memory
     // limits. A reserved page counts as a whole page though it holds no buffer
     // yet: allocate() promises that writing it later needs no more memory.
     std::uint64_t memory_bytes() const noexcept {
@@ -72,7 +73,10 @@ class FileData {
     // before offset becomes a hole. EFBIG if offset+len > kMaxSize (nothing
     // written; the Linux VFS answers that range with EINVAL before a file
     // system sees it, so callers mimicking it check first). An empty write
-    // changes nothing. Returns in.size().
+    // changes nothing. Returns in.size(), or fewer bytes (a short write, size
+    // grown only over them) when memory for pages runs out part way; ENOMEM
+    // if it runs out before the first byte, and then size(), blocks() and
+    // the bytes are unchanged.
     [[nodiscard]] Result<std::size_t> write(std::uint64_t offset, std::span<const std::byte> in);
 
     // Sets size(). Unless growing, frees every page wholly past the new end
@@ -88,13 +92,15 @@ class FileData {
 
     // FALLOC_FL_ZERO_RANGE semantics (tmpfs itself answers EOPNOTSUPP): the
     // range reads zeros and its pages stay or become allocated; size grows to
-    // offset+len unless keep_size. EFBIG past kMaxSize.
+    // offset+len unless keep_size. EFBIG past kMaxSize, ENOMEM as allocate().
     [[nodiscard]] Result<void> zero_range(std::uint64_t offset, std::uint64_t len, bool keep_size);
 
     // fallocate mode 0 / FALLOC_FL_KEEP_SIZE: every hole page backing the
     // range becomes reserved, existing bytes unchanged; size grows to
     // offset+len unless keep_size. EFBIG past kMaxSize. len 0 does nothing
-    // (the caller answers EINVAL as Linux does).
+    // (the caller answers EINVAL as Linux does). ENOMEM (nothing changed)
+    // only if a small buffer must move into a page and none can be had;
+    // reserving pages takes no memory until they are written.
     [[nodiscard]] Result<void> allocate(std::uint64_t offset, std::uint64_t len, bool keep_size);
 
     // lseek SEEK_DATA as on tmpfs: the first offset >= offset inside a data
@@ -127,9 +133,12 @@ class FileData {
     void swap(FileData& other) noexcept;
 
     void write_small(std::uint64_t offset, std::span<const std::byte> in);
-    void write_pages(std::uint64_t offset, std::span<const std::byte> in);
-    std::byte* page_for_write(Leaf& leaf, unsigned slot, std::size_t from, std::size_t to);
-    void move_small_into_table();
+    // Returns the bytes written: fewer than in.size() only out of memory.
+    std::size_t write_pages(std::uint64_t offset, std::span<const std::byte> in);
+    // ENOMEM when no page can be had; then the leaf is unchanged.
+    [[nodiscard]] Result<std::byte*> page_for_write(Leaf& leaf, unsigned slot, std::size_t from,
+                                                    std::size_t to);
+    [[nodiscard]] Result<void> move_small_into_table();
 
     const Leaf* find_leaf(std::uint64_t page) const noexcept;
     std::byte* find_page(std::uint64_t page) noexcept;

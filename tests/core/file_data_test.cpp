@@ -1,10 +1,24 @@
 #include "core/file_data.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IMFS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define IMFS_SANITIZED 1
+#endif
+#endif
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <random>
 #include <set>
 #include <span>
@@ -68,7 +82,8 @@ std::int64_t hole_at(const FileData& file, std::uint64_t offset) {
     return result_of(file.seek_hole(offset));
 }
 
-// Leaves freed heap memory dirty, so a page handed out without zeroing shows.
+// Leaves freed pages dirty (the page pool hands them out again, lowest
+// first), so a page handed out without zeroing shows.
 void dirty_the_heap() {
     FileData scratch;
     for (unsigned i = 0; i < 64; ++i) {
@@ -822,6 +837,65 @@ TEST(FileDataTmpfs, ASecondFallocateTurnsReservedPagesIntoData) {
     EXPECT_EQ(file.read(100, {&byte, 1}), 1u);
     EXPECT_EQ(byte, std::byte{0});
 }
+
+#if !IMFS_SANITIZED  // the sanitizers' runtimes need address space of their own
+// Out of memory, a write stops short at the last page it could get, and a
+// call that gets none changes nothing. Run in a death test's child, whose
+// address space is capped at what it maps plus 1 MiB (less than the page
+// pool's next chunk).
+int run_out_of_memory() {
+    const auto fail = [](const char* what) { return std::fprintf(stderr, "%s\n", what), 1; };
+    const auto is_enomem = [](const auto& result) {
+        return !result && result.error() == Errno{ENOMEM};
+    };
+    constexpr std::uint64_t kStart = 2 * P;  // more than one page: the file has a table
+    FileData file;
+    FileData small;
+    const std::vector<std::byte> data = pattern(16 * kMiB);  // more than a pool holds free
+    std::vector<std::byte> back(data.size());
+    if (!small.write(0, std::span(data).first(100)) ||
+        !file.write(0, std::span(data).first(kStart)))
+        return fail("writes before the limit failed");
+
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t mapped_pages = 0;
+    statm >> mapped_pages;
+    const rlim_t limit = mapped_pages * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + kMiB;
+    const rlimit cap{limit, limit};
+    if (setrlimit(RLIMIT_AS, &cap) != 0) return fail("setrlimit");
+
+    const auto written = file.write(kStart, data);
+    if (!written || *written == 0 || *written >= data.size() || *written % P != 0)
+        return fail("not a short write of whole pages");
+    if (file.size() != kStart + *written || file.blocks() != (kStart + *written) / 512)
+        return fail("size or blocks do not match the short write");
+    if (file.read(kStart, back) != *written ||
+        !std::equal(back.begin(), back.begin() + *written, data.begin()))
+        return fail("the bytes written do not read back");
+
+    const auto none = file.write(kStart + *written, std::span(data).first(P));
+    if (!is_enomem(none)) return fail("a write with no page is not ENOMEM");
+    if (file.size() != kStart + *written || file.blocks() != (kStart + *written) / 512)
+        return fail("a failed write changed the file");
+
+    // A small file cannot move into a page: it stays as it was.
+    if (!is_enomem(small.write(5000, std::span(data).first(10))) ||
+        !is_enomem(small.allocate(0, 2 * P, false)))
+        return fail("a small file grew without memory");
+    if (small.size() != 100 || small.blocks() != 8 || small.read(0, back) != 100 ||
+        !std::equal(back.begin(), back.begin() + 100, data.begin()))
+        return fail("a failed write changed the small file");
+
+    // Pages given back make room again.
+    if (!file.truncate(kStart) || !file.write(kStart, std::span(data).first(P)))
+        return fail("no write after freeing pages");
+    return 0;
+}
+
+TEST(FileDataDeathTest, OutOfMemoryWritesStopShortAndFailedCallsChangeNothing) {
+    EXPECT_EXIT(std::_Exit(run_out_of_memory()), testing::ExitedWithCode(0), "");
+}
+#endif
 
 }  // namespace
 }  // namespace imfs::core

@@ -1,0 +1,208 @@
+#include "core/page_pool.hpp"
+
+#include <sys/mman.h>
+
+#include <array>
+#include <bit>
+#include <cassert>
+#include <memory>
+#include <new>
+#include <utility>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define IMFS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IMFS_ASAN 1
+#endif
+#endif
+#if IMFS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace imfs::core {
+
+// A chunk's header, in its first page. Bit i of free_mask: page i is free
+// (page 0, the header, never is).
+struct PagePool::Chunk {
+    explicit Chunk(PagePool& owner) : pool(&owner) {
+        free_mask.fill(~std::uint64_t{0});
+        free_mask[0] &= ~std::uint64_t{1};
+    }
+
+    PagePool* pool;
+    Chunk* prev = nullptr;  // links in pool->partial_
+    Chunk* next = nullptr;
+    std::size_t free_pages = kPagesPerChunk;
+    std::array<std::uint64_t, kChunkSize / kPageSize / 64> free_mask;
+};
+
+namespace {
+
+static_assert(PagePool::kChunkSize / PagePool::kPageSize % 64 == 0);
+
+std::byte* map_anonymous(void* address, std::size_t size, int flags) {
+    void* mapped =
+        mmap(address, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+    return mapped == MAP_FAILED ? nullptr : static_cast<std::byte*>(mapped);
+}
+
+// kChunkSize bytes aligned to kChunkSize, at wanted if that range is free;
+// null when the kernel maps no more.
+std::byte* map_chunk(std::uintptr_t wanted) {
+    if (wanted) {
+        std::byte* chunk = map_anonymous(reinterpret_cast<void*>(wanted), PagePool::kChunkSize,
+                                         MAP_FIXED_NOREPLACE);
+        if (reinterpret_cast<std::uintptr_t>(chunk) == wanted) return chunk;
+        // Elsewhere only if the kernel (before 4.17) took the flag as a hint.
+        if (chunk) munmap(chunk, PagePool::kChunkSize);
+    }
+    // Twice the size holds an aligned chunk wherever it lands; the ends go back.
+    std::byte* region = map_anonymous(nullptr, 2 * PagePool::kChunkSize, 0);
+    if (!region) return nullptr;
+    const auto start = reinterpret_cast<std::uintptr_t>(region);
+    const std::size_t head =
+        (PagePool::kChunkSize - start % PagePool::kChunkSize) % PagePool::kChunkSize;
+    std::byte* chunk = region + head;
+    if (head > 0) munmap(region, head);
+    munmap(chunk + PagePool::kChunkSize, PagePool::kChunkSize - head);
+    return chunk;
+}
+
+// Under AddressSanitizer a free page is poisoned, so a use after free is
+// reported as it would be with malloc.
+void poison(void* memory, std::size_t size) {
+#if IMFS_ASAN
+    ASAN_POISON_MEMORY_REGION(memory, size);
+#else
+    (void)memory, (void)size;
+#endif
+}
+
+void unpoison(void* memory, std::size_t size) {
+#if IMFS_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(memory, size);
+#else
+    (void)memory, (void)size;
+#endif
+}
+
+void unmap_chunk(void* chunk) {
+    unpoison(chunk, PagePool::kChunkSize);  // the address may be mapped again
+    munmap(chunk, PagePool::kChunkSize);
+}
+
+void populate(void* chunk) {
+    // Every page of the chunk backed now, in one call: a fault per page
+    // costs a trap each (dear in a VM). Advice only (Linux 5.14).
+    (void)madvise(chunk, PagePool::kChunkSize, MADV_POPULATE_WRITE);
+}
+
+}  // namespace
+
+PagePool& PagePool::process_pool() {
+    // A union member is destroyed only if its destructor is called, and
+    // Holder never calls it.
+    union Holder {
+        PagePool pool;
+        Holder() : pool() {}
+        ~Holder() {}
+    };
+    static Holder holder;
+    return holder.pool;
+}
+
+PagePool::~PagePool() {
+    assert(stats_.pages_in_use == 0);
+    if (spare_) unmap_chunk(spare_);
+}
+
+void PagePool::ReturnPage::operator()(std::byte* page) const noexcept {
+    const auto base = reinterpret_cast<std::uintptr_t>(page) & ~(kChunkSize - 1);
+    std::launder(reinterpret_cast<Chunk*>(base))->pool->release(page);
+}
+
+Result<PagePtr> PagePool::allocate() {
+    std::lock_guard lock(mutex_);
+    Chunk* chunk = partial_ ? partial_ : take_chunk_locked();
+    if (!chunk) return fail(ENOMEM);
+    // The lowest free page, so that the used pages of a chunk that is never
+    // full stay together.
+    std::size_t word = 0;
+    while (chunk->free_mask[word] == 0)
+        ++word;
+    const auto index =
+        word * 64 + static_cast<std::size_t>(std::countr_zero(chunk->free_mask[word]));
+    chunk->free_mask[word] &= chunk->free_mask[word] - 1;
+    if (--chunk->free_pages == 0) unlink_locked(chunk);
+    ++stats_.pages_in_use;
+    std::byte* page = reinterpret_cast<std::byte*>(chunk) + index * kPageSize;
+    unpoison(page, kPageSize);
+    return PagePtr(page);
+}
+
+PagePool::Stats PagePool::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+// An entirely free chunk, put at the head of partial_; null if none can be mapped.
+PagePool::Chunk* PagePool::take_chunk_locked() {
+    Chunk* chunk = std::exchange(spare_, nullptr);
+    if (!chunk) {
+        std::byte* memory = map_chunk(next_address_);
+        if (!memory) return nullptr;
+        // Top-down layout: the kernel would place the next mapping below.
+        next_address_ = reinterpret_cast<std::uintptr_t>(memory) - kChunkSize;
+        populate(memory);
+        chunk = std::construct_at(reinterpret_cast<Chunk*>(memory), *this);
+        poison(memory + kPageSize, kChunkSize - kPageSize);
+        ++stats_.chunks_mapped;
+    }
+    push_front_locked(chunk);
+    return chunk;
+}
+
+void PagePool::release(std::byte* page) noexcept {
+    Chunk* to_unmap = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        const auto base = reinterpret_cast<std::uintptr_t>(page) & ~(kChunkSize - 1);
+        Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(base));
+        const std::size_t index = (reinterpret_cast<std::uintptr_t>(page) - base) / kPageSize;
+        chunk->free_mask[index / 64] |= std::uint64_t{1} << (index % 64);
+        poison(page, kPageSize);
+        --stats_.pages_in_use;
+        if (++chunk->free_pages == 1) push_front_locked(chunk);
+        if (chunk->free_pages == kPagesPerChunk) {
+            unlink_locked(chunk);
+            if (!spare_) {
+                spare_ = chunk;
+            } else {
+                to_unmap = chunk;
+                --stats_.chunks_mapped;
+            }
+        }
+    }
+    // Outside the lock: unmapping flushes TLBs, other threads need not wait.
+    if (to_unmap) unmap_chunk(to_unmap);
+}
+
+void PagePool::push_front_locked(Chunk* chunk) noexcept {
+    chunk->prev = nullptr;
+    chunk->next = partial_;
+    if (partial_) partial_->prev = chunk;
+    partial_ = chunk;
+}
+
+void PagePool::unlink_locked(Chunk* chunk) noexcept {
+    if (chunk->prev) {
+        chunk->prev->next = chunk->next;
+    } else {
+        partial_ = chunk->next;
+    }
+    if (chunk->next) chunk->next->prev = chunk->prev;
+    chunk->prev = chunk->next = nullptr;
+}
+
+}  // namespace imfs::core

@@ -1,0 +1,91 @@
+// Where file data lives: 4 KiB pages carved from 256 KiB-aligned chunks of
+// anonymous memory mapped straight from the kernel, instead of malloc.
+//
+// Why not malloc: a 4 KiB malloc block sits 16 bytes past a page boundary,
+// so every file page straddles two OS pages (two TLB misses per random
+// read, and a TLB miss is dear under nested paging); file pages and the
+// tree's small objects share heap pages, so a heap that held a gigabyte of
+// files stays fragmented after they are removed; and freed file memory
+// waits for malloc_trim. Here a page is page-aligned, a chunk's pages are
+// all backed in one call when it is mapped, and a chunk whose pages are all
+// free goes back to the kernel at once.
+//
+// Not huge pages: on a VM whose balloon hands freed 2 MiB blocks back to
+// the host, the first touch of a huge page cost 2.5-3.3 ms/MiB, which made
+// sequential writes three times slower (see the session notes).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "core/result.hpp"
+
+namespace imfs::core {
+
+class PagePool {
+  public:
+    static constexpr std::size_t kPageSize = 4096;
+    // Small enough that a tree with a few pages of data costs little more
+    // (a 1 TiB sparse file with 4 KiB written: one chunk).
+    static constexpr std::size_t kChunkSize = std::size_t{256} << 10;
+    // The first page of a chunk holds its header, so the header of any page
+    // is found by masking its address, with no lookup.
+    static constexpr std::size_t kPagesPerChunk = kChunkSize / kPageSize - 1;
+
+    // Returns a page to the pool that gave it out (found from the page's
+    // address), so a PagePtr is one pointer wide.
+    struct ReturnPage {
+        void operator()(std::byte* page) const noexcept;
+    };
+    // Owns one page of kPageSize bytes.
+    using PagePtr = std::unique_ptr<std::byte[], ReturnPage>;
+
+    struct Stats {
+        std::uint64_t chunks_mapped = 0;  // including the spare
+        std::uint64_t pages_in_use = 0;
+    };
+
+    // The pool of this process, shared by every FileData. Never destroyed:
+    // pages may be freed by static destructors that run after its own would.
+    static PagePool& process_pool();
+
+    PagePool() = default;
+    // Unmaps the spare chunk. Every page must have been returned.
+    ~PagePool();
+    PagePool(const PagePool&) = delete;
+    PagePool& operator=(const PagePool&) = delete;
+
+    // A page of unspecified contents; ENOMEM if the kernel maps no more
+    // memory. Thread-safe, as is returning a page (from any thread).
+    [[nodiscard]] Result<PagePtr> allocate();
+
+    Stats stats() const;
+
+  private:
+    struct Chunk;
+
+    void release(std::byte* page) noexcept;
+    Chunk* take_chunk_locked();
+    void push_front_locked(Chunk* chunk) noexcept;
+    void unlink_locked(Chunk* chunk) noexcept;
+
+    mutable std::mutex mutex_;
+    // Chunks with at least one free and one used page. Allocation takes the
+    // head, and a full chunk that gets a page back becomes the head, so
+    // nearly full chunks fill first and the emptiest drain and are unmapped.
+    Chunk* partial_ = nullptr;
+    // One entirely free chunk kept mapped, so a file that grows and shrinks
+    // around a chunk boundary does not map and unmap on every page.
+    Chunk* spare_ = nullptr;
+    // Where the next chunk is tried first: just below the last one, so
+    // chunks lie side by side and the kernel merges them into one mapping
+    // (vm.max_map_count caps mappings at 65530: 128 GiB of separate chunks).
+    std::uintptr_t next_address_ = 0;
+    Stats stats_;
+};
+
+using PagePtr = PagePool::PagePtr;
+
+}  // namespace imfs::core

@@ -1,0 +1,250 @@
+#include "core/page_pool.hpp"
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IMFS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define IMFS_SANITIZED 1
+#endif
+#endif
+
+namespace imfs::core {
+namespace {
+
+constexpr std::size_t kPage = PagePool::kPageSize;
+constexpr std::size_t kChunk = PagePool::kChunkSize;
+constexpr std::size_t kPerChunk = PagePool::kPagesPerChunk;
+
+std::uintptr_t address(const PagePtr& page) {
+    return reinterpret_cast<std::uintptr_t>(page.get());
+}
+
+std::uintptr_t chunk_of(const PagePtr& page) {
+    return address(page) & ~(kChunk - 1);
+}
+
+// Whether the kernel has anything mapped at address (mincore fails with
+// ENOMEM on an unmapped range).
+bool is_mapped(std::uintptr_t address) {
+    unsigned char resident;
+    return mincore(reinterpret_cast<void*>(address), kPage, &resident) == 0;
+}
+
+std::vector<PagePtr> allocate(PagePool& pool, std::size_t count) {
+    std::vector<PagePtr> pages;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto page = pool.allocate();
+        if (!page) {
+            ADD_FAILURE() << "allocation " << i << " failed: errno " << page.error().value;
+            break;
+        }
+        pages.push_back(std::move(*page));
+    }
+    return pages;
+}
+
+// Fills a page with bytes that name its owner and generation.
+void stamp(PagePtr& page, unsigned owner, unsigned generation) {
+    for (std::size_t i = 0; i < kPage; ++i)
+        page[i] = static_cast<std::byte>(owner * 31 + generation * 7 + i % 253);
+}
+
+bool has_stamp(const PagePtr& page, unsigned owner, unsigned generation) {
+    for (std::size_t i = 0; i < kPage; ++i) {
+        if (page[i] != static_cast<std::byte>(owner * 31 + generation * 7 + i % 253)) return false;
+    }
+    return true;
+}
+
+TEST(PagePool, PagesAreAlignedDistinctAndWritable) {
+    PagePool pool;
+    std::vector<PagePtr> pages = allocate(pool, 1000);
+    std::set<std::uintptr_t> seen;
+    for (unsigned i = 0; i < pages.size(); ++i) {
+        EXPECT_EQ(address(pages[i]) % kPage, 0u);
+        EXPECT_NE(address(pages[i]), chunk_of(pages[i])) << "the first page holds the header";
+        EXPECT_TRUE(seen.insert(address(pages[i])).second);
+        stamp(pages[i], i, 0);
+    }
+    for (unsigned i = 0; i < pages.size(); ++i)
+        EXPECT_TRUE(has_stamp(pages[i], i, 0)) << "page " << i;
+    EXPECT_EQ(pool.stats().pages_in_use, 1000u);
+    EXPECT_EQ(pool.stats().chunks_mapped, (1000 + kPerChunk - 1) / kPerChunk);
+}
+
+TEST(PagePool, FillsOneChunkBeforeMappingAnother) {
+    PagePool pool;
+    std::vector<PagePtr> pages = allocate(pool, kPerChunk + 1);
+    std::set<std::uintptr_t> chunks;
+    for (const PagePtr& page : pages)
+        chunks.insert(chunk_of(page));
+    EXPECT_EQ(chunks.size(), 2u);
+    EXPECT_EQ(chunk_of(pages[0]), chunk_of(pages[kPerChunk - 1]));
+    EXPECT_NE(chunk_of(pages[0]), chunk_of(pages[kPerChunk]));
+}
+
+TEST(PagePool, ReusesAFreedPageBeforeMappingMore) {
+    PagePool pool;
+    std::vector<PagePtr> pages = allocate(pool, kPerChunk);  // one full chunk
+    const std::uintptr_t freed = address(pages[kPerChunk / 2]);
+    pages[kPerChunk / 2].reset();
+    EXPECT_EQ(pool.stats().pages_in_use, kPerChunk - 1);
+    auto again = pool.allocate();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(address(*again), freed);
+    EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+}
+
+TEST(PagePool, UnmapsAChunkOnceAllItsPagesAreFreeKeepingOneSpare) {
+    std::vector<std::uintptr_t> chunks;
+    {
+        PagePool pool;
+        std::vector<PagePtr> pages = allocate(pool, 3 * kPerChunk);
+        for (std::size_t i = 0; i < pages.size(); i += kPerChunk)
+            chunks.push_back(chunk_of(pages[i]));
+        ASSERT_EQ(std::set(chunks.begin(), chunks.end()).size(), 3u);
+        EXPECT_EQ(pool.stats().chunks_mapped, 3u);
+
+        pages.clear();
+        EXPECT_EQ(pool.stats().pages_in_use, 0u);
+        EXPECT_EQ(pool.stats().chunks_mapped, 1u);  // the spare
+        EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 1);
+
+        // The spare serves the next allocation; nothing new is mapped.
+        auto page = pool.allocate();
+        ASSERT_TRUE(page);
+        EXPECT_TRUE(is_mapped(chunk_of(*page)));
+        EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+    }
+    EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 0);
+}
+
+TEST(PagePool, GrowingAndShrinkingAcrossAChunkBoundaryDoesNotRemap) {
+    PagePool pool;
+    std::vector<PagePtr> pages = allocate(pool, kPerChunk);
+    auto first = pool.allocate();
+    ASSERT_TRUE(first);
+    const std::uintptr_t boundary_page = address(*first);
+    first->reset();
+    for (int i = 0; i < 100; ++i) {
+        auto page = pool.allocate();
+        ASSERT_TRUE(page);
+        EXPECT_EQ(address(*page), boundary_page);
+    }
+    EXPECT_EQ(pool.stats().chunks_mapped, 2u);
+}
+
+TEST(PagePool, ManyThreadsAllocateAndFreeConcurrently) {
+    PagePool pool;
+    constexpr unsigned kThreads = 4;
+    constexpr unsigned kSteps = 20000;
+    std::vector<char> intact(kThreads, false);  // not vector<bool>: one byte per thread
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&pool, &intact, t] {
+            std::mt19937 random(t);
+            std::vector<std::pair<PagePtr, unsigned>> held;  // page, generation
+            bool ok = true;
+            for (unsigned step = 0; step < kSteps; ++step) {
+                // Mostly allocate while few are held, mostly free when many.
+                if (held.empty() || random() % 1500 >= held.size()) {
+                    auto page = pool.allocate();
+                    if (!page) {
+                        ok = false;
+                        break;
+                    }
+                    stamp(*page, t, step);
+                    held.emplace_back(std::move(*page), step);
+                } else {
+                    std::swap(held[random() % held.size()], held.back());
+                    ok = ok && has_stamp(held.back().first, t, held.back().second);
+                    held.pop_back();
+                }
+            }
+            for (auto& [page, generation] : held)
+                ok = ok && has_stamp(page, t, generation);
+            intact[t] = ok;
+        });
+    }
+    for (std::thread& thread : threads)
+        thread.join();
+    for (unsigned t = 0; t < kThreads; ++t)
+        EXPECT_TRUE(intact[t]) << "thread " << t;
+    EXPECT_EQ(pool.stats().pages_in_use, 0u);
+    EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+}
+
+TEST(PagePool, APageCanBeFreedOnAnotherThread) {
+    PagePool pool;
+    std::vector<PagePtr> pages = allocate(pool, 2 * kPerChunk);
+    std::thread([&pages] { pages.clear(); }).join();
+    EXPECT_EQ(pool.stats().pages_in_use, 0u);
+    EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+}
+
+TEST(PagePool, ProcessPoolIsOne) {
+    EXPECT_EQ(&PagePool::process_pool(), &PagePool::process_pool());
+    auto page = PagePool::process_pool().allocate();
+    ASSERT_TRUE(page);
+    EXPECT_EQ(address(*page) % kPage, 0u);
+}
+
+#if !IMFS_SANITIZED  // the sanitizers' runtimes need address space of their own
+// Caps this process's address space at what it maps now plus half a chunk, so the pool's next mmap
+// fails as it does when the kernel is out of memory. Only in a death test's child process.
+void limit_address_space() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t pages = 0;
+    statm >> pages;
+    const rlim_t limit = pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) + kChunk / 2;
+    rlimit cap{limit, limit};
+    if (setrlimit(RLIMIT_AS, &cap) != 0) std::_Exit(2);
+}
+
+// Runs in the child: ENOMEM exactly when the first chunk is used up, and a
+// page given back is served again without mapping.
+int run_out_of_memory() {
+    PagePool pool;
+    std::vector<PagePtr> pages;
+    pages.reserve(kPerChunk + 1);
+    pages.push_back(std::move(pool.allocate().value()));  // maps the first chunk
+    limit_address_space();
+    for (std::size_t i = 1; i < kPerChunk; ++i) {
+        auto page = pool.allocate();
+        if (!page) return std::fprintf(stderr, "page %zu of the mapped chunk failed\n", i), 1;
+        pages.push_back(std::move(*page));
+    }
+    auto failed = pool.allocate();
+    if (failed) return std::fprintf(stderr, "allocated past the address-space limit\n"), 1;
+    if (failed.error().value != ENOMEM) {
+        return std::fprintf(stderr, "errno %d, not ENOMEM\n", failed.error().value), 1;
+    }
+    pages.pop_back();
+    if (!pool.allocate()) return std::fprintf(stderr, "a freed page was not reused\n"), 1;
+    return 0;
+}
+
+TEST(PagePoolDeathTest, FailsWithEnomemWhenNoChunkCanBeMapped) {
+    EXPECT_EXIT(std::_Exit(run_out_of_memory()), testing::ExitedWithCode(0), "");
+}
+#endif
+
+}  // namespace
+}  // namespace imfs::core
