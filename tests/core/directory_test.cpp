@@ -14,13 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define IMFS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IMFS_ASAN 1
-#endif
-#endif
+#include "core/sanitizers.hpp"
 #if IMFS_ASAN
 #include <sanitizer/allocator_interface.h>
 #endif

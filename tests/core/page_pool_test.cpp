@@ -17,13 +17,7 @@
 
 #include <gtest/gtest.h>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define IMFS_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define IMFS_SANITIZED 1
-#endif
-#endif
+#include "core/sanitizers.hpp"
 
 namespace imfs::core {
 namespace {

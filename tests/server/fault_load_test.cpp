@@ -26,13 +26,7 @@
 // imfsd is built as this test is. A sanitizer's allocator keeps what is
 // freed (ASan's quarantine, TSan's caches) and ignores malloc_trim: there
 // resident memory measures the sanitizer, and LeakSanitizer checks leaks.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define IMFS_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define IMFS_SANITIZED 1
-#endif
-#endif
+#include "core/sanitizers.hpp"
 
 namespace {
 
