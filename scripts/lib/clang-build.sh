@@ -19,6 +19,15 @@ find_clang() {
     return 2
 }
 
+# The ASan+UBSan build that also makes the libFuzzer targets: scripts/fuzz
+# and scripts/sanitize share it, so both configure it here, the same way.
+# -fsanitize=fuzzer-no-link adds only the coverage hooks the fuzzers need.
+asan_fuzz_configure() {
+    clang_configure "$1" \
+        "-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+        -DIMFS_FUZZ=ON -DIMFS_WERROR=ON
+}
+
 clang_configure() {
     local build="$1" flags="$2"
     shift 2

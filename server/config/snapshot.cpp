@@ -358,10 +358,10 @@ std::expected<SnapshotReport, SnapshotError> write_snapshot(core::FileSystem& fs
 }
 
 std::expected<void, SnapshotError> check_snapshot_file(const std::string& file) {
+    // What rename would replace: file itself, a symlink included.
     struct stat st {};
-    if (::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        return failure(EISDIR, "'" + file + "' is a directory");
-    }
+    const bool exists = ::lstat(file.c_str(), &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) return failure(EISDIR, "'" + file + "' is a directory");
     // Creating the temporary file checks the directory's permissions and
     // the length of its name.
     auto temporary = TemporaryFile::create(file);
@@ -374,8 +374,8 @@ std::expected<void, SnapshotError> check_snapshot_file(const std::string& file) 
     const std::string dir = std::filesystem::path(file).parent_path();
     struct stat dir_st {};
     const uid_t me = ::geteuid();
-    if (::lstat(file.c_str(), &st) == 0 && ::stat(dir.c_str(), &dir_st) == 0 &&
-        (dir_st.st_mode & S_ISVTX) && st.st_uid != me && dir_st.st_uid != me && me != 0) {
+    if (exists && ::stat(dir.c_str(), &dir_st) == 0 && (dir_st.st_mode & S_ISVTX) &&
+        st.st_uid != me && dir_st.st_uid != me && me != 0) {
         return failure(EPERM, "'" + file + "' belongs to another user in sticky directory '" + dir +
                                   "': it could not be replaced");
     }

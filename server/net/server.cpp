@@ -71,8 +71,7 @@ void Server::on_reload(ReloadPolicies reload) {
 }
 
 void Server::on_snapshot(WriteSnapshot write) {
-    write_snapshot_ = std::move(write);
-    actions_.snapshot = write_snapshot_;
+    actions_.snapshot = std::move(write);
     boost::system::error_code ignored;
     snapshot_signals_.add(SIGUSR1, ignored);
 }
@@ -81,7 +80,7 @@ void Server::wait_for_snapshot_signal() {
     snapshot_signals_.async_wait([this](const boost::system::error_code& error, int) {
         if (error) return;
         log(LogLevel::info, "SIGUSR1: writing the snapshot");
-        (void)write_snapshot_();  // it logs how it went
+        (void)actions_.snapshot();  // it logs how it went
         wait_for_snapshot_signal();
     });
 }
@@ -232,7 +231,7 @@ void Server::run(unsigned threads) {
         stop();
     });
     wait_for_reload();
-    if (write_snapshot_) wait_for_snapshot_signal();
+    if (actions_.snapshot) wait_for_snapshot_signal();
     trimmer_.start();
     for (auto& listener : listeners_) {
         asio::post(strand_, [this, l = listener.get()] { accept(*l); });

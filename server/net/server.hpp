@@ -99,7 +99,6 @@ class Server {
     asio::signal_set reload_signals_;
     ReloadPolicies reload_;
     asio::signal_set snapshot_signals_;
-    WriteSnapshot write_snapshot_;
     ServerActions actions_;  // what the connections' requests may ask of it
     asio::steady_timer force_stop_;
     SessionRegistry registry_;

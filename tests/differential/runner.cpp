@@ -210,9 +210,11 @@ class Runner {
     std::map<int, int> fds_;
 };
 
-}  // namespace
-
-std::optional<Divergence> run_sequence(const std::vector<Op>& ops) {
+// A fresh host side and IMFS side, or exit 2 saying why not.
+struct Sides {
+    std::unique_ptr<Side> host, imfs;
+};
+Sides make_sides() {
     std::string error;
     auto host = make_host_side(error);
     auto imfs = host ? make_imfs_side(error) : nullptr;
@@ -220,6 +222,14 @@ std::optional<Divergence> run_sequence(const std::vector<Op>& ops) {
         std::fprintf(stderr, "differential: cannot set up: %s\n", error.c_str());
         std::exit(2);
     }
+    return {std::move(host), std::move(imfs)};
+}
+
+}  // namespace
+
+std::optional<Divergence> run_sequence(const std::vector<Op>& ops) {
+    Sides sides = make_sides();
+    auto& [host, imfs] = sides;
     Runner host_runner(*host), imfs_runner(*imfs);
     for (std::size_t i = 0; i < ops.size(); ++i) {
         Outcome h = host_runner.run(ops[i]);
@@ -230,13 +240,8 @@ std::optional<Divergence> run_sequence(const std::vector<Op>& ops) {
 }
 
 void print_sequence(const std::vector<Op>& ops) {
-    std::string error;
-    auto host = make_host_side(error);
-    auto imfs = host ? make_imfs_side(error) : nullptr;
-    if (!host || !imfs) {
-        std::fprintf(stderr, "differential: cannot set up: %s\n", error.c_str());
-        std::exit(2);
-    }
+    Sides sides = make_sides();
+    auto& [host, imfs] = sides;
     Runner host_runner(*host), imfs_runner(*imfs);
     for (const Op& op : ops) {
         Outcome h = host_runner.run(op);
