@@ -25,12 +25,6 @@ constexpr bool over_max_load(std::size_t entries, std::size_t buckets) {
 
 }  // namespace
 
-const Directory::Entry* Directory::find(std::string_view name) const {
-    const std::size_t bucket = find_bucket(name);
-    if (bucket == index_.size()) return nullptr;
-    return &slots_[index_[bucket].slot].entry;
-}
-
 void Directory::insert(std::string name, InodeId inode, unsigned char type) {
     assert(!name.empty());
     assert(find(name) == nullptr);
@@ -46,7 +40,7 @@ void Directory::insert(std::string name, InodeId inode, unsigned char type) {
     if (over_max_load(live_count_, index_.size())) {
         rebuild_index();
     } else {
-        index_insert(slot, hash);
+        index_insert(slot, hash, inode.index);
     }
 }
 
@@ -55,6 +49,7 @@ bool Directory::replace(std::string_view name, InodeId inode, unsigned char type
     if (bucket == index_.size()) return false;
     Entry& entry = slots_[index_[bucket].slot].entry;
     entry.inode = inode;
+    index_[bucket].inode_index = inode.index;
     entry.type = type;
     return true;
 }
@@ -97,12 +92,12 @@ std::size_t Directory::find_bucket(std::string_view name) const {
     }
 }
 
-void Directory::index_insert(std::uint32_t slot, std::uint32_t hash) {
+void Directory::index_insert(std::uint32_t slot, std::uint32_t hash, std::uint32_t inode_index) {
     const std::size_t mask = index_.size() - 1;
     std::size_t i = hash & mask;
     while (index_[i].slot != Bucket::kEmpty)
         i = (i + 1) & mask;
-    index_[i] = Bucket{slot, hash};
+    index_[i] = Bucket{slot, hash, inode_index};
 }
 
 void Directory::index_erase(std::size_t bucket) {
@@ -132,7 +127,8 @@ void Directory::rebuild_index() {
     index_ = std::vector<Bucket>(buckets);
     for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
         if (slots_[slot].is_tombstone()) continue;
-        index_insert(static_cast<std::uint32_t>(slot), hash_of(slots_[slot].entry.name));
+        const Entry& entry = slots_[slot].entry;
+        index_insert(static_cast<std::uint32_t>(slot), hash_of(entry.name), entry.inode.index);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/inode.hpp"
+#include "core/prefetch.hpp"
 #include "core/result.hpp"
 
 namespace imfs::core {
@@ -27,6 +28,19 @@ class InodeTable {
     Inode* find(InodeId id) noexcept;
     // Precondition: id names a live inode.
     Inode& at(InodeId id) noexcept { return *find(id); }
+
+    // Starts loading the slot of inode index (the fields stat and open
+    // read) into the cache, so that a lookup about to reach it overlaps
+    // that load with others. Only a hint: any index is allowed.
+    void prefetch(std::uint32_t index) const noexcept {
+        if (index >= next_index_) return;
+        const Slot* s = &(*chunks_[index / kChunkSize])[index % kChunkSize];
+        const auto* bytes = reinterpret_cast<const char*>(s);
+        static_assert(sizeof(Slot) <= 3 * 64);
+        prefetch_line(bytes);
+        prefetch_line(bytes + 64);
+        prefetch_line(bytes + sizeof(Slot) - 1);
+    }
 
     // Counts a holder other than a name (see Inode::open_count).
     void hold(InodeId id) noexcept;

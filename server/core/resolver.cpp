@@ -79,7 +79,9 @@ class Walk {
         if (!may_access(*current_, ctx_.cred, kMayExec)) return fail(EACCES);
         if (current_->nlink == 0) return fail(ENOENT);  // a removed directory: IS_DEADDIR
         if (name.size() > NAME_MAX) return fail(ENAMETOOLONG);
-        const Directory::Entry* entry = current_->entries->find(name);
+        const InodeTable& inodes = ctx_.inodes;
+        const Directory::Entry* entry = current_->entries->find(
+            name, [&inodes](std::uint32_t index) { inodes.prefetch(index); });
         return entry ? &ctx_.inodes.at(entry->inode) : nullptr;
     }
 

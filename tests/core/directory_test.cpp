@@ -386,10 +386,12 @@ TEST(DirectoryTest, ErasedLongNamesReleaseTheirMemory) {
 
 // The budget is 300 MiB for a million empty files in one directory, inodes
 // included; the directory's share is about 120 bytes an entry. Measured with
-// GCC 12 / glibc 2.36 (mallinfo2): 73.2 bytes an entry at a million (56-byte
-// slots, 16.8 bytes of index, 0.1 of slot set), 105 at worst at any size from
-// 10,000 to 2,200,000 (just after the slots and the index have both grown);
-// after erasing all but ten entries, about 800 bytes.
+// GCC 12 / glibc 2.36 (mallinfo2): 81.6 bytes an entry at a million (56-byte
+// slots, 25.2 bytes of index, 0.1 of slot set). With 8-byte buckets it was
+// 73.2, and 105 at worst at any size from 10,000 to 2,200,000 (just after the
+// slots and the index have both grown); the 12-byte buckets add 4 bytes per
+// bucket, at most 2.7 buckets an entry, so about 116 at worst. After erasing
+// all but ten entries, about 800 bytes.
 TEST(DirectoryTest, MillionEntriesFitTheMemoryBudgetAndShrinkBack) {
     constexpr std::size_t kCount = 1000000;
     const auto ten_chars = [](std::size_t i) {
