@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/page_pool.hpp"
+#include "core/prefetch.hpp"
 
 namespace imfs::core {
 
@@ -176,6 +177,17 @@ std::uint64_t FileData::missing_bytes(const Node* node, unsigned level, std::uin
                           std::max(first, child_base), std::min(last, child_base + child_span - 1));
     }
     return bytes;
+}
+
+void FileData::prefetch_head() const noexcept {
+    if (small_.bytes) {
+        constexpr std::uint32_t kLine = 64;
+        const std::uint32_t bytes = std::min<std::uint32_t>(small_.len, 16 * kLine);
+        for (std::uint32_t at = 0; at < bytes; at += kLine)
+            prefetch_line(small_.bytes.get() + at);
+    } else if (root_) {
+        prefetch_line(root_.get());
+    }
 }
 
 std::size_t FileData::read(std::uint64_t offset, std::span<std::byte> out) const {

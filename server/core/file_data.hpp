@@ -65,6 +65,12 @@ class FileData {
     // kMaxDepth whatever the offsets: what every lookup walks.
     unsigned table_depth() const noexcept { return height_; }
 
+    // Starts loading the file's first bytes into the cache (a small file's
+    // buffer, up to 1 KiB of it, or the first leaf of the table): open()
+    // calls it so that a read right after overlaps that load with the rest
+    // of the open. Only a hint.
+    void prefetch_head() const noexcept;
+
     // Copies min(out.size(), size()-offset) bytes from offset into out; holes
     // read as zeros. Returns bytes copied (0 at or past EOF).
     std::size_t read(std::uint64_t offset, std::span<std::byte> out) const;

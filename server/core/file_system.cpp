@@ -97,6 +97,7 @@ Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, const s
     IMFS_TRY(require_writeable_locked(s));
     IMFS_TRY(may_change_entries_locked(s, parent));
     if (parent.nlink == 0) return fail(ENOENT);  // the directory was removed
+    if (type == NodeType::directory && parent.nlink == kMaxLinks) return fail(EMLINK);
     Inode* node = IMFS_TRY(inodes_.allocate(type, s.quota));
     node->uid = s.cred.uid;
     // A set-group-ID directory hands its group down, and its bit to subdirs.
@@ -145,13 +146,13 @@ Result<void> FileSystem::check_space_locked(const Inode& inode, std::uint64_t of
                                             std::uint64_t length) const {
     // The global limit is checked against a bound on the memory the data
     // needs; the account is charged what st_blocks will show, exactly.
-    std::uint64_t bytes = inode.data->bytes_to_allocate(offset, length);
+    std::uint64_t bytes = inode.data()->bytes_to_allocate(offset, length);
     std::uint64_t used = inodes_.data_bytes();
     if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
         return fail(ENOSPC);
     }
     if (inode.quota) {
-        IMFS_TRY(inode.quota->may_add_bytes(inode.data->blocks_to_add(offset, length) * 512));
+        IMFS_TRY(inode.quota->may_add_bytes(inode.data()->blocks_to_add(offset, length) * 512));
     }
     return {};
 }

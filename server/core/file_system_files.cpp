@@ -121,6 +121,8 @@ Result<int> FileSystem::open_node_locked(Session& s, Inode& node, int flags, boo
         if ((flags & O_TRUNC) && node.is_regular() && !created) {
             IMFS_TRY(truncate_locked(s, node, 0));
         }
+        // Most opens for reading read next: start loading the bytes now.
+        if (node.is_regular() && wants_read(flags)) node.data()->prefetch_head();
     }
     auto description = std::make_shared<OpenFileDescription>();
     description->inode = InodeRef(inodes_, node.id);
@@ -139,11 +141,12 @@ Result<void> FileSystem::close(Session& s, int fd) {
 
 Result<std::size_t> FileSystem::read_locked(Inode& inode, std::span<const iovec> buffers,
                                             std::uint64_t offset) {
-    if (!inode.data) return 0;
+    const FileData* data = inode.data();
+    if (!data) return 0;
     std::size_t done = 0;
     for (const iovec& buffer : buffers) {
         auto* bytes = static_cast<std::byte*>(buffer.iov_base);
-        std::size_t got = inode.data->read(offset + done, {bytes, buffer.iov_len});
+        std::size_t got = data->read(offset + done, {bytes, buffer.iov_len});
         done += got;
         if (got < buffer.iov_len) break;
     }
@@ -258,8 +261,8 @@ Result<off_t> FileSystem::lseek(Session& s, int fd, off_t offset, int whence) {
                 return fail(ENXIO);
             }
             auto at = static_cast<std::uint64_t>(offset);
-            std::uint64_t found = whence == SEEK_DATA ? IMFS_TRY(inode.data->seek_data(at))
-                                                      : IMFS_TRY(inode.data->seek_hole(at));
+            std::uint64_t found = whence == SEEK_DATA ? IMFS_TRY(inode.data()->seek_data(at))
+                                                      : IMFS_TRY(inode.data()->seek_hole(at));
             target = static_cast<off_t>(found);
             break;
         }

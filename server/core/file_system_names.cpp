@@ -76,7 +76,7 @@ Result<void> FileSystem::symlinkat(Session& s, const char* target, int dirfd,
     if (found.trailing_slash) return fail(ENOENT);
     Inode* node =
         IMFS_TRY(create_node_locked(s, *found.parent, found.name, NodeType::symlink, 0777));
-    node->link_target = std::string(target_path.text());
+    node->link_target() = std::string(target_path.text());
     return {};
 }
 
@@ -100,8 +100,8 @@ Result<std::size_t> FileSystem::readlinkat(Session& s, int dirfd, const char* pa
         // An empty path names dirfd, which must then be a symlink itself.
         if (!node->is_symlink()) return fail(path.is_empty() ? ENOENT : EINVAL);
         if (buffer.empty()) return fail(EINVAL);
-        length = std::min(buffer.size(), node->link_target.size());
-        node->link_target.copy(buffer.data(), length);
+        length = std::min(buffer.size(), node->link_target().size());
+        node->link_target().copy(buffer.data(), length);
         if (s.writeable) node->note_access(atime_mutex_);
     }
     return length;
@@ -170,6 +170,8 @@ Result<void> FileSystem::linkat(Session& s, int olddirfd, const char* oldpath_te
     if (node->is_dir()) return fail(EPERM);
     if (node->nlink == 0) return fail(ENOENT);
     if (found.parent->nlink == 0) return fail(ENOENT);
+    // The count is 32 bits wide, as Linux keeps it; it must never wrap.
+    if (node->nlink == kMaxLinks) return fail(EMLINK);
     link_node_locked(*found.parent, found.name, *node);
     node->touch_ctime(current_time());
     return {};

@@ -49,10 +49,9 @@ Result<void> FileSystem::walk(const WalkVisitor& visit) {
         node.path = path;
         inode.fill_stat(node.st, atime_mutex_);
         node.st.st_dev = kDeviceNumber;
-        node.link_target = inode.is_symlink() ? std::string_view(inode.link_target) : "";
-        bool has_data = inode.is_regular() && inode.data;
-        node.data = has_data ? inode.data.get() : nullptr;
-        node.extents = has_data ? data_extents(*inode.data) : std::vector<DataExtent>{};
+        node.link_target = inode.is_symlink() ? std::string_view(inode.link_target()) : "";
+        node.data = inode.data();
+        node.extents = node.data ? data_extents(*node.data) : std::vector<DataExtent>{};
         return visit(node);
     };
 

@@ -80,21 +80,30 @@ timespec current_time() {
 std::uint64_t Inode::size() const noexcept {
     switch (type) {
         case NodeType::regular:
-            return data ? data->size() : 0;
+            return data()->size();
         // tmpfs reports a directory's size as 20 bytes per entry plus 40
         // for "." and "..": tools that sanity-check st_size expect that.
         case NodeType::directory:
             return entries ? (entries->size() + 2) * 20 : 40;
         case NodeType::symlink:
-            return link_target.size();
+            return link_target().size();
         default:
             return 0;
     }
 }
 
-FileData& Inode::file_data() {
-    if (!data) data = std::make_unique<FileData>();
-    return *data;
+void Inode::reset_content() noexcept {
+    switch (type) {
+        case NodeType::regular:
+            content.emplace<FileData>();
+            break;
+        case NodeType::symlink:
+            content.emplace<std::string>();
+            break;
+        default:
+            content.emplace<std::monostate>();
+            break;
+    }
 }
 
 bool Inode::atime_is_stale(const timespec& now) const noexcept {
@@ -120,7 +129,8 @@ void Inode::fill_stat(struct stat& st, std::mutex& atime_mutex) const {
     st.st_rdev = rdev;
     st.st_size = static_cast<off_t>(size());
     st.st_blksize = 4096;
-    st.st_blocks = (type == NodeType::regular && data) ? static_cast<blkcnt_t>(data->blocks()) : 0;
+    const FileData* file = data();
+    st.st_blocks = file ? static_cast<blkcnt_t>(file->blocks()) : 0;
     {
         std::lock_guard lock(atime_mutex);
         st.st_atim = atime;

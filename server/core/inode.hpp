@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
 
 #include "core/directory.hpp"
 #include "core/file_data.hpp"
@@ -38,6 +39,8 @@ NodeType node_type_from_mode(mode_t mode);
 // Wall-clock time now, as the inode timestamps take it.
 timespec current_time();
 
+inline constexpr std::uint32_t kMaxLinks = UINT32_MAX;
+
 // An inode. Owns its content: the bytes of a regular file, the entries of a
 // directory, the target of a symlink. Device nodes carry only rdev.
 // Not thread-safe; the caller holds the tree lock (see file_system.hpp).
@@ -45,35 +48,49 @@ struct Inode {
     InodeId id;
     NodeType type = NodeType::regular;
     mode_t mode = 0;  // permission bits and S_ISUID/S_ISGID/S_ISVTX only
-    nlink_t nlink = 0;
+    // An unsigned int, as Linux keeps it; link() and mkdir() answer EMLINK
+    // rather than let it pass kMaxLinks.
+    std::uint32_t nlink = 0;
     uid_t uid = 0;
     gid_t gid = 0;
+    // Holders other than names: open file descriptions, session roots and
+    // working directories. The inode is freed when this and nlink are 0.
+    std::uint32_t open_count = 0;
     dev_t rdev = 0;
     timespec atime{};
     timespec mtime{};
     timespec ctime{};
-    // Holders other than names: open file descriptions, session roots and
-    // working directories. The inode is freed when this and nlink are 0.
-    std::uint32_t open_count = 0;
     // For a directory: the directory that holds it (itself for the root).
     InodeId parent;
     // Charged for this inode and its data blocks (see quota.hpp); null:
     // no account (the root, the content loaded at start-up).
     std::shared_ptr<QuotaAccount> quota;
 
-    // Content, by type. A regular file's data is made on first write, so an
-    // empty file costs no more than its metadata.
-    std::unique_ptr<FileData> data;
+    // Content, by type: a regular file's bytes, a symlink's target. Held in
+    // the inode itself rather than behind a pointer, so that stat and the
+    // first read of a file need no load beyond the inode's cache lines; an
+    // empty FileData owns no memory. InodeTable::allocate sets the
+    // alternative from the type.
+    std::variant<std::monostate, FileData, std::string> content;
+    // A directory's entries.
     std::unique_ptr<Directory> entries;
-    std::string link_target;
 
     bool is_dir() const noexcept { return type == NodeType::directory; }
     bool is_regular() const noexcept { return type == NodeType::regular; }
     bool is_symlink() const noexcept { return type == NodeType::symlink; }
 
+    // A regular file's data; nullptr for any other type.
+    FileData* data() noexcept { return std::get_if<FileData>(&content); }
+    const FileData* data() const noexcept { return std::get_if<FileData>(&content); }
+    // Precondition: is_regular().
+    FileData& file_data() noexcept { return *data(); }
+    // A symlink's target. Precondition: is_symlink().
+    std::string& link_target() noexcept { return *std::get_if<std::string>(&content); }
+    const std::string& link_target() const noexcept { return *std::get_if<std::string>(&content); }
+    // Makes content the empty alternative that type calls for.
+    void reset_content() noexcept;
+
     std::uint64_t size() const noexcept;
-    // The file's data, made if absent. Precondition: is_regular().
-    FileData& file_data();
 
     void touch_atime(const timespec& now) { atime = now; }
     // A read of the node: moves atime to now by the relatime rule. Callable

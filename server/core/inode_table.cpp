@@ -25,6 +25,7 @@ Result<Inode*> InodeTable::allocate(NodeType type, std::shared_ptr<QuotaAccount>
     s.inode = Inode{};
     s.inode.id = InodeId{index, s.generation};
     s.inode.type = type;
+    s.inode.reset_content();
     s.inode.parent = s.inode.id;
     if (quota) quota->charge_inode();
     s.inode.quota = std::move(quota);
@@ -40,7 +41,8 @@ Inode* InodeTable::find(InodeId id) noexcept {
 }
 
 void InodeTable::account_data(const Inode& inode, std::uint64_t before_blocks) noexcept {
-    std::uint64_t after_blocks = inode.data ? inode.data->blocks() : 0;
+    const FileData* data = inode.data();
+    std::uint64_t after_blocks = data ? data->blocks() : 0;
     data_bytes_ = data_bytes_ + after_blocks * 512 - before_blocks * 512;
     if (inode.quota) inode.quota->account_data(before_blocks, after_blocks);
 }
@@ -58,7 +60,8 @@ void InodeTable::free_if_unused(InodeId id) noexcept {
     Inode* inode = find(id);
     if (!inode || inode->nlink != 0 || inode->open_count != 0) return;
     Slot& s = slot(id.index);
-    std::uint64_t blocks = inode->data ? inode->data->blocks() : 0;
+    const FileData* data = inode->data();
+    std::uint64_t blocks = data ? data->blocks() : 0;
     data_bytes_ -= blocks * 512;
     if (inode->quota) inode->quota->refund_inode(blocks);
     s.inode = Inode{};  // drops data, entries and target now

@@ -44,9 +44,9 @@ class Walk {
     Result<void> push_symlink(Inode& link) {
         if (++links_followed_ > kMaxSymlinks) return fail(ELOOP);
         if (ctx_.records_access) link.note_access(ctx_.atime_mutex);
-        if (link.link_target.empty()) return fail(ENOENT);
-        if (link.link_target.front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
-        push_components(link.link_target);
+        if (link.link_target().empty()) return fail(ENOENT);
+        if (link.link_target().front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
+        push_components(link.link_target());
         return {};
     }
 
@@ -138,7 +138,7 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
         if (is_last) {
             if (node && node->is_symlink() && (follow == Follow::last || wants_dir())) {
                 IMFS_TRY(walk.push_symlink(*node));
-                if (node->link_target.back() == '/') result.trailing_slash = true;
+                if (node->link_target().back() == '/') result.trailing_slash = true;
                 if (walk.done()) {  // target "/" or only slashes
                     result.parent = walk.current();
                     result.node = walk.current();

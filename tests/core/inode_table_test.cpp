@@ -40,6 +40,26 @@ TEST(InodeTableTest, AllocateMakesAnUnnamedUnheldInodeOfTheType) {
     EXPECT_EQ(table.used(), 2u);
 }
 
+TEST(InodeTableTest, EachTypeGetsItsOwnEmptyContent) {
+    InodeTable table(100);
+    Inode& file = allocate(table, NodeType::regular);
+    ASSERT_NE(file.data(), nullptr);
+    EXPECT_EQ(file.data()->size(), 0u);
+    EXPECT_EQ(file.data()->blocks(), 0u);
+    EXPECT_EQ(file.size(), 0u);
+
+    Inode& link = allocate(table, NodeType::symlink);
+    EXPECT_EQ(link.data(), nullptr);
+    EXPECT_EQ(link.link_target(), "");
+
+    for (NodeType type : {NodeType::directory, NodeType::fifo, NodeType::socket,
+                          NodeType::char_device, NodeType::block_device}) {
+        Inode& other = allocate(table, type);
+        EXPECT_EQ(other.data(), nullptr);
+        EXPECT_TRUE(std::holds_alternative<std::monostate>(other.content));
+    }
+}
+
 TEST(InodeTableTest, IdsThatWereNeverMadeFindNothing) {
     InodeTable table(100);
     EXPECT_EQ(table.find(InodeId{}), nullptr);
@@ -110,10 +130,10 @@ TEST(InodeTableTest, ReleaseKeepsAnInodeThatStillHasAName) {
 TEST(InodeTableTest, AStaleIdDoesNotFindTheInodeThatReusesItsSlot) {
     // One inode at a time: the second allocation can only reuse the slot.
     InodeTable table(1);
-    Inode& first = allocate(table);
+    Inode& first = allocate(table, NodeType::symlink);
     first.mode = 0640;
     first.nlink = 1;
-    first.link_target = "old";
+    first.link_target() = "old";
     InodeId old_id = first.id;
     first.nlink = 0;
     table.free_if_unused(old_id);
@@ -128,7 +148,8 @@ TEST(InodeTableTest, AStaleIdDoesNotFindTheInodeThatReusesItsSlot) {
     EXPECT_EQ(second.mode, 0u);
     EXPECT_EQ(second.nlink, 0u);
     EXPECT_EQ(second.open_count, 0u);
-    EXPECT_TRUE(second.link_target.empty());
+    EXPECT_EQ(second.data(), nullptr);
+    EXPECT_FALSE(std::holds_alternative<std::string>(second.content));
 }
 
 TEST(InodeTableTest, NoStaleIdEverFindsALiveInode) {
@@ -168,9 +189,9 @@ TEST(InodeTableTest, TheInodeLimitGivesEnospc) {
 
 TEST(InodeTableTest, AnInodeStaysPutWhileThousandsMoreAreMade) {
     InodeTable table(100'000);
-    Inode& first = allocate(table);
+    Inode& first = allocate(table, NodeType::symlink);
     first.mode = 0751;
-    first.link_target = "still here";
+    first.link_target() = "still here";
     Inode* address = &first;
     InodeId id = first.id;
 
@@ -183,7 +204,7 @@ TEST(InodeTableTest, AnInodeStaysPutWhileThousandsMoreAreMade) {
     EXPECT_EQ(table.find(id), address);
     EXPECT_EQ(address->id, id);
     EXPECT_EQ(address->mode, 0751u);
-    EXPECT_EQ(address->link_target, "still here");
+    EXPECT_EQ(address->link_target(), "still here");
     for (std::size_t i = 0; i < others.size(); ++i)
         ASSERT_EQ(table.at(others[i]).mode, static_cast<mode_t>(i % 0777));
     EXPECT_EQ(table.used(), 20'001u);
