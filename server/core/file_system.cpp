@@ -135,6 +135,7 @@ void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inod
         --parent.nlink;
         node.nlink = 0;
     } else {
+        if (node.nlink > 1) inodes_.refund_link(node);
         --node.nlink;
     }
     node.touch_ctime(now);

@@ -47,6 +47,21 @@ void InodeTable::account_data(const Inode& inode, std::uint64_t before_blocks) n
     if (inode.quota) inode.quota->account_data(before_blocks, after_blocks);
 }
 
+Result<void> InodeTable::charge_link(const Inode& inode) {
+    if (used_ >= max_inodes_) return fail(ENOSPC);
+    if (inode.quota) {
+        IMFS_TRY(inode.quota->may_add_inode());
+        inode.quota->charge_inode();
+    }
+    ++used_;
+    return {};
+}
+
+void InodeTable::refund_link(const Inode& inode) noexcept {
+    if (inode.quota) inode.quota->refund_inode(0);
+    --used_;
+}
+
 void InodeTable::hold(InodeId id) noexcept {
     ++at(id).open_count;
 }

@@ -41,6 +41,15 @@ class InodeTable {
         prefetch_line(bytes + 128);
     }
 
+    // A second or further name of a non-directory costs one inode of the
+    // limit and of the inode's quota account, as tmpfs counts a hard link
+    // against nr_inodes: names cost memory, so they must not be free.
+    // ENOSPC, then EDQUOT, as allocate(). refund_link() gives one back when
+    // a name goes while others remain (the last one is refunded with the
+    // inode), so an inode always holds max(nlink, 1) units.
+    [[nodiscard]] Result<void> charge_link(const Inode& inode);
+    void refund_link(const Inode& inode) noexcept;
+
     // Counts a holder other than a name (see Inode::open_count).
     void hold(InodeId id) noexcept;
     // Drops a holder; frees the inode if nothing holds or names it now.

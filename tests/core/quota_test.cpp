@@ -95,6 +95,33 @@ TEST_F(QuotaTest, EveryKindOfNodeChargesAnInodeAndRemovingItRefundsIt) {
     EXPECT_EQ(account->inodes_used(), 0u);
 }
 
+TEST_F(QuotaTest, ALinkPastTheQuotaIsEdquotAndPastTheLimitEnospcAndChangesNothing) {
+    account->set_limits(kUnlimited, 2);
+    ASSERT_EQ(error_of(fs.close(*s, open_fd("/f"))), 0);
+    ASSERT_EQ(error_of(fs.linkat(*s, AT_FDCWD, "/f", AT_FDCWD, "/f2", 0)), 0);
+    EXPECT_EQ(error_of(fs.linkat(*s, AT_FDCWD, "/f", AT_FDCWD, "/f3", 0)), EDQUOT);
+    struct stat st {};
+    ASSERT_EQ(error_of(fs.fstatat(*s, AT_FDCWD, "/f", st, 0)), 0);
+    EXPECT_EQ(st.st_nlink, 2u);
+    EXPECT_EQ(error_of(fs.fstatat(*s, AT_FDCWD, "/f3", st, 0)), ENOENT);
+    EXPECT_EQ(account->inodes_used(), 2u);
+
+    // The file system's own inode limit comes first, as on tmpfs.
+    account->set_limits(kUnlimited, kUnlimited);
+    FileSystem small{Limits{.max_bytes = 1 << 20, .max_inodes = 3}};  // the root and two
+    SessionSpec spec;
+    std::unique_ptr<Session> t = small.open_session(spec).value();
+    Result<int> fd = small.openat(*t, AT_FDCWD, "/f", O_CREAT | O_RDWR, 0644);
+    ASSERT_TRUE(fd.has_value());
+    ASSERT_EQ(error_of(small.close(*t, *fd)), 0);
+    ASSERT_EQ(error_of(small.linkat(*t, AT_FDCWD, "/f", AT_FDCWD, "/f2", 0)), 0);
+    EXPECT_EQ(error_of(small.linkat(*t, AT_FDCWD, "/f", AT_FDCWD, "/f3", 0)), ENOSPC);
+    ASSERT_EQ(error_of(small.fstatat(*t, AT_FDCWD, "/f", st, 0)), 0);
+    EXPECT_EQ(st.st_nlink, 2u);
+    EXPECT_EQ(small.inodes_used(), 3u);
+    small.close_session(std::move(t));
+}
+
 TEST_F(QuotaTest, WritesChargeThePagesTheyFillOnce) {
     int fd = open_fd("/f");
     ASSERT_EQ(write_error(fd, 0, 10), 0);
@@ -154,28 +181,49 @@ TEST_F(QuotaTest, AnUnlinkedOpenFileRefundsAtItsLastClose) {
     EXPECT_EQ(account->inodes_used(), 0u);
 }
 
-TEST_F(QuotaTest, HardLinksAndRenamesChargeNothingMore) {
+// A name costs memory, so a further hard link costs one inode, as tmpfs
+// counts links against nr_inodes: a tenant cannot make millions of names
+// for nothing. The file's own account pays, whoever makes the link, so one
+// account holds all of an inode's costs. Renames cost nothing.
+TEST_F(QuotaTest, HardLinksChargeTheFilesAccountAndRenamesNothing) {
+    const std::uint64_t used_before = fs.inodes_used();
     ASSERT_EQ(error_of(fs.mkdirat(*s, AT_FDCWD, "/d", 0777)), 0);
     int fd = open_fd("/f");
     ASSERT_EQ(write_error(fd, 0, kPage), 0);
     ASSERT_EQ(error_of(fs.close(*s, fd)), 0);
     ASSERT_EQ(error_of(fs.linkat(*s, AT_FDCWD, "/f", AT_FDCWD, "/d/g", 0)), 0);
-    // Links made by another policy's session charge that policy nothing.
     ASSERT_EQ(error_of(fs.linkat(*other, AT_FDCWD, "/f", AT_FDCWD, "/h", 0)), 0);
-    EXPECT_EQ(account->inodes_used(), 2u);
-    EXPECT_EQ(account->bytes_used(), kPage);
+    EXPECT_EQ(account->inodes_used(), 4u) << "/d, /f and two more names of /f";
+    EXPECT_EQ(account->bytes_used(), kPage) << "the data is charged once";
     EXPECT_EQ(other_account->inodes_used(), 0u);
+    EXPECT_EQ(fs.inodes_used(), used_before + 4);
     ASSERT_EQ(error_of(fs.renameat2(*other, AT_FDCWD, "/d", AT_FDCWD, "/e", 0)), 0);
     ASSERT_EQ(error_of(fs.renameat2(*s, AT_FDCWD, "/e/g", AT_FDCWD, "/g", 0)), 0);
-    EXPECT_EQ(account->inodes_used(), 2u);
+    EXPECT_EQ(account->inodes_used(), 4u);
     EXPECT_EQ(other_account->inodes_used(), 0u);
-    // Removing one name of two gives nothing back; the last one does.
+    // Each name that goes while others remain gives one back; the last one
+    // goes with the inode and its data.
     ASSERT_EQ(error_of(fs.unlinkat(*s, AT_FDCWD, "/f", 0)), 0);
+    EXPECT_EQ(account->inodes_used(), 3u);
     ASSERT_EQ(error_of(fs.unlinkat(*s, AT_FDCWD, "/g", 0)), 0);
+    EXPECT_EQ(account->inodes_used(), 2u);
     EXPECT_EQ(account->bytes_used(), kPage);
     ASSERT_EQ(error_of(fs.unlinkat(*other, AT_FDCWD, "/h", 0)), 0);
     EXPECT_EQ(account->bytes_used(), 0u);
     EXPECT_EQ(account->inodes_used(), 1u) << "/e";
+    EXPECT_EQ(fs.inodes_used(), used_before + 1);
+}
+
+TEST_F(QuotaTest, RenamingOverOneOfTwoNamesRefundsTheName) {
+    ASSERT_EQ(error_of(fs.close(*s, open_fd("/f"))), 0);
+    ASSERT_EQ(error_of(fs.close(*s, open_fd("/g"))), 0);
+    ASSERT_EQ(error_of(fs.linkat(*s, AT_FDCWD, "/f", AT_FDCWD, "/f2", 0)), 0);
+    EXPECT_EQ(account->inodes_used(), 3u);
+    ASSERT_EQ(error_of(fs.renameat2(*s, AT_FDCWD, "/g", AT_FDCWD, "/f2", 0)), 0);
+    EXPECT_EQ(account->inodes_used(), 2u) << "/f and /f2 (was /g)";
+    struct stat st {};
+    ASSERT_EQ(error_of(fs.fstatat(*s, AT_FDCWD, "/f", st, 0)), 0);
+    EXPECT_EQ(st.st_nlink, 1u);
 }
 
 TEST_F(QuotaTest, RenamingOverAFileRefundsTheReplacedOne) {
@@ -226,8 +274,8 @@ TEST_F(QuotaTest, InodesFitUpToTheExactLimit) {
     EXPECT_EQ(error_of(fs.mknodat(*s, AT_FDCWD, "/p", S_IFIFO | 0644, 0)), EDQUOT);
     struct stat st {};
     EXPECT_EQ(error_of(fs.fstatat(*s, AT_FDCWD, "/g", st, 0)), ENOENT);
-    EXPECT_EQ(error_of(fs.linkat(*s, AT_FDCWD, "/f", AT_FDCWD, "/f2", 0)), 0)
-        << "a hard link needs no inode";
+    EXPECT_EQ(error_of(fs.linkat(*s, AT_FDCWD, "/f", AT_FDCWD, "/f2", 0)), EDQUOT)
+        << "a hard link counts as an inode";
     EXPECT_EQ(account->inodes_used(), 3u);
     ASSERT_EQ(error_of(fs.unlinkat(*s, AT_FDCWD, "/l", 0)), 0);
     EXPECT_EQ(error_of(fs.mkdirat(*s, AT_FDCWD, "/e", 0755)), 0) << "freed, so it fits again";
