@@ -93,12 +93,20 @@ Result<void> FileSystem::may_delete_locked(const Session& s, const Inode& dir,
 }
 
 Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, const std::string& name,
-                                              NodeType type, mode_t mode) {
+                                              NodeType type, mode_t mode,
+                                              std::uint64_t content_bytes) {
     IMFS_TRY(require_writeable_locked(s));
     IMFS_TRY(may_change_entries_locked(s, parent));
     if (parent.nlink == 0) return fail(ENOENT);  // the directory was removed
     if (type == NodeType::directory && parent.nlink == kMaxLinks) return fail(EMLINK);
     Inode* node = IMFS_TRY(inodes_.allocate(type, s.quota));
+    if (content_bytes > 0) {
+        Result<void> room = check_bytes_locked(*node, content_bytes, content_bytes);
+        if (!room) {
+            inodes_.free_if_unused(node->id);  // not linked yet: nothing else changed
+            return std::unexpected(room.error());
+        }
+    }
     node->uid = s.cred.uid;
     // A set-group-ID directory hands its group down, and its bit to subdirs.
     bool inherit_group = (parent.mode & S_ISGID) != 0;
@@ -147,14 +155,17 @@ Result<void> FileSystem::check_space_locked(const Inode& inode, std::uint64_t of
                                             std::uint64_t length) const {
     // The global limit is checked against a bound on the memory the data
     // needs; the account is charged what st_blocks will show, exactly.
-    std::uint64_t bytes = inode.data()->bytes_to_allocate(offset, length);
+    return check_bytes_locked(inode, inode.data()->bytes_to_allocate(offset, length),
+                              inode.data()->blocks_to_add(offset, length) * 512);
+}
+
+Result<void> FileSystem::check_bytes_locked(const Inode& inode, std::uint64_t bytes,
+                                            std::uint64_t quota_bytes) const {
     std::uint64_t used = inodes_.data_bytes();
     if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
         return fail(ENOSPC);
     }
-    if (inode.quota) {
-        IMFS_TRY(inode.quota->may_add_bytes(inode.data()->blocks_to_add(offset, length) * 512));
-    }
+    if (inode.quota) IMFS_TRY(inode.quota->may_add_bytes(quota_bytes));
     return {};
 }
 

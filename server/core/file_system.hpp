@@ -152,8 +152,11 @@ class FileSystem {
     // The sticky-directory rule for removing or replacing victim in dir.
     Result<void> may_delete_locked(const Session& s, const Inode& dir, const Inode& victim) const;
     // A new node named name in parent, with mode already masked.
+    // content_bytes: memory the new node's content will take at once (a
+    // long symlink's page), checked as a write of that many bytes would be,
+    // after the inode itself (tmpfs's order).
     Result<Inode*> create_node_locked(Session& s, Inode& parent, const std::string& name,
-                                      NodeType type, mode_t mode);
+                                      NodeType type, mode_t mode, std::uint64_t content_bytes = 0);
     void link_node_locked(Inode& parent, const std::string& name, Inode& node);
     void unlink_node_locked(Inode& parent, const std::string& name, Inode& node);
     Result<void> truncate_locked(Session& s, Inode& inode, off_t length);
@@ -162,6 +165,10 @@ class FileSystem {
     // past its quota account (tmpfs's order); changes nothing.
     Result<void> check_space_locked(const Inode& inode, std::uint64_t offset,
                                     std::uint64_t length) const;
+    // The same check for bytes more memory, of which quota_bytes count
+    // against inode's quota account.
+    Result<void> check_bytes_locked(const Inode& inode, std::uint64_t bytes,
+                                    std::uint64_t quota_bytes) const;
     void account_blocks_locked(std::uint64_t before_blocks, const Inode& inode);
     Result<void> setattr_mode_locked(Session& s, Inode& inode, mode_t mode);
     Result<void> setattr_owner_locked(Session& s, Inode& inode, uid_t uid, gid_t gid);

@@ -74,9 +74,11 @@ Result<void> FileSystem::symlinkat(Session& s, const char* target, int dirfd,
     Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, Follow::name_only));
     if (found.kind != LastKind::name || found.node) return fail(EEXIST);
     if (found.trailing_slash) return fail(ENOENT);
-    Inode* node =
-        IMFS_TRY(create_node_locked(s, *found.parent, found.name, NodeType::symlink, 0777));
-    node->link_target() = std::string(target_path.text());
+    std::string_view text = target_path.text();
+    Inode* node = IMFS_TRY(create_node_locked(s, *found.parent, found.name, NodeType::symlink, 0777,
+                                              Inode::symlink_blocks(text.size()) * 512));
+    node->link_target() = std::string(text);
+    inodes_.account_data(*node, 0);
     return {};
 }
 

@@ -92,6 +92,12 @@ std::uint64_t Inode::size() const noexcept {
     }
 }
 
+std::uint64_t Inode::blocks() const noexcept {
+    if (const FileData* file = data()) return file->blocks();
+    if (is_symlink()) return symlink_blocks(link_target().size());
+    return 0;
+}
+
 void Inode::reset_content() noexcept {
     switch (type) {
         case NodeType::regular:
@@ -133,8 +139,7 @@ void Inode::fill_stat(struct stat& st, std::mutex& atime_mutex) const {
     st.st_rdev = rdev;
     st.st_size = static_cast<off_t>(size());
     st.st_blksize = 4096;
-    const FileData* file = data();
-    st.st_blocks = file ? static_cast<blkcnt_t>(file->blocks()) : 0;
+    st.st_blocks = static_cast<blkcnt_t>(blocks());
     {
         std::lock_guard lock(atime_mutex);
         st.st_atim = atime;

@@ -91,6 +91,14 @@ struct Inode {
     void reset_content() noexcept;
 
     std::uint64_t size() const noexcept;
+    // st_blocks: a regular file's pages, and for a symlink as on tmpfs, a
+    // page (8 blocks) once its target is too long to keep in the inode.
+    std::uint64_t blocks() const noexcept;
+    static constexpr std::uint64_t symlink_blocks(std::size_t target_length) noexcept {
+        return target_length >= kShortSymlink ? 4096 / 512 : 0;
+    }
+    // tmpfs's SHORT_SYMLINK_LEN: shorter targets live in the inode.
+    static constexpr std::size_t kShortSymlink = 128;
 
     void touch_atime(const timespec& now) { atime = now; }
     // A read of the node: moves atime to now by the relatime rule. Callable

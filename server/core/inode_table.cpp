@@ -41,8 +41,7 @@ Inode* InodeTable::find(InodeId id) noexcept {
 }
 
 void InodeTable::account_data(const Inode& inode, std::uint64_t before_blocks) noexcept {
-    const FileData* data = inode.data();
-    std::uint64_t after_blocks = data ? data->blocks() : 0;
+    std::uint64_t after_blocks = inode.blocks();
     data_bytes_ = data_bytes_ + after_blocks * 512 - before_blocks * 512;
     if (inode.quota) inode.quota->account_data(before_blocks, after_blocks);
 }
@@ -75,8 +74,7 @@ void InodeTable::free_if_unused(InodeId id) noexcept {
     Inode* inode = find(id);
     if (!inode || inode->nlink != 0 || inode->open_count != 0) return;
     Slot& s = slot(id.index);
-    const FileData* data = inode->data();
-    std::uint64_t blocks = data ? data->blocks() : 0;
+    std::uint64_t blocks = inode->blocks();
     data_bytes_ -= blocks * 512;
     if (inode->quota) inode->quota->refund_inode(blocks);
     s.inode = Inode{};  // drops data, entries and target now

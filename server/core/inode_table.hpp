@@ -58,10 +58,10 @@ class InodeTable {
     void free_if_unused(InodeId id) noexcept;
 
     std::uint64_t used() const noexcept { return used_; }
-    // Bytes of file data (512-byte blocks, as st_blocks counts them) held by
-    // live inodes. Whoever changes a file's data reports the change here,
-    // which charges the inode's quota account too; freeing an inode gives
-    // its blocks and itself back to both.
+    // Bytes of data (512-byte blocks, as st_blocks counts them: file pages
+    // and long symlinks' pages) held by live inodes. Whoever changes a file's data reports the
+    // change here, which charges the inode's quota account too; freeing an inode gives its blocks
+    // and itself back to both.
     std::uint64_t data_bytes() const noexcept { return data_bytes_; }
     void account_data(const Inode& inode, std::uint64_t before_blocks) noexcept;
     std::uint64_t max_inodes() const noexcept { return max_inodes_; }

@@ -113,6 +113,20 @@ TEST_P(Data, SizesAndBlocks) {
     ASSERT_OK(b.symlink("one", "link"));
     EXPECT_EQ(lstat_of(b, "link").st_size, 3);
     EXPECT_EQ(stat_of(b, "link").st_size, 1);
+    EXPECT_EQ(lstat_of(b, "link").st_blocks, 0);
+}
+
+// tmpfs keeps a target shorter than 128 bytes in the inode and a longer one
+// in a page of its own, which st_blocks shows (and the size limit counts).
+TEST_P(Data, ALongSymlinkTargetTakesAPage) {
+    auto& b = be();
+    ASSERT_OK(b.symlink(std::string(127, 't').c_str(), "short"));
+    ASSERT_OK(b.symlink(std::string(128, 't').c_str(), "long"));
+    ASSERT_OK(b.symlink(std::string(4000, 't').c_str(), "longest"));
+    EXPECT_EQ(lstat_of(b, "short").st_blocks, 0);
+    EXPECT_EQ(lstat_of(b, "long").st_size, 128);
+    EXPECT_EQ(lstat_of(b, "long").st_blocks, 8);
+    EXPECT_EQ(lstat_of(b, "longest").st_blocks, 8);
 }
 
 TEST_P(Data, TruncateGrowsWithZerosAndShrinks) {

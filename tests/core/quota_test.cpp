@@ -122,6 +122,39 @@ TEST_F(QuotaTest, ALinkPastTheQuotaIsEdquotAndPastTheLimitEnospcAndChangesNothin
     small.close_session(std::move(t));
 }
 
+// As on tmpfs, a target of 128 bytes or more takes a page: charged to the
+// account and the file system's data, refused as a write of a page would
+// be, and given back with the symlink.
+TEST_F(QuotaTest, ALongSymlinkChargesAPageAndRemovingItRefundsIt) {
+    const std::uint64_t data_before = fs.bytes_used();
+    ASSERT_EQ(error_of(fs.symlinkat(*s, std::string(127, 't').c_str(), AT_FDCWD, "/short")), 0);
+    EXPECT_EQ(account->bytes_used(), 0u);
+    ASSERT_EQ(error_of(fs.symlinkat(*s, std::string(200, 't').c_str(), AT_FDCWD, "/long")), 0);
+    EXPECT_EQ(account->bytes_used(), kPage);
+    EXPECT_EQ(account->inodes_used(), 2u);
+    EXPECT_EQ(fs.bytes_used(), data_before + kPage);
+
+    account->set_limits(kPage, kUnlimited);
+    EXPECT_EQ(error_of(fs.symlinkat(*s, std::string(200, 'u').c_str(), AT_FDCWD, "/over")), EDQUOT);
+    struct stat st {};
+    EXPECT_EQ(error_of(fs.fstatat(*s, AT_FDCWD, "/over", st, AT_SYMLINK_NOFOLLOW)), ENOENT);
+    EXPECT_EQ(account->inodes_used(), 2u) << "the refused symlink's inode is given back";
+    EXPECT_EQ(error_of(fs.symlinkat(*s, "short is free", AT_FDCWD, "/free")), 0);
+
+    ASSERT_EQ(error_of(fs.unlinkat(*s, AT_FDCWD, "/long", 0)), 0);
+    EXPECT_EQ(account->bytes_used(), 0u);
+    EXPECT_EQ(fs.bytes_used(), data_before);
+}
+
+TEST_F(QuotaTest, ALongSymlinkPastTheFileSystemsLimitIsEnospc) {
+    FileSystem small{Limits{.max_bytes = kPage, .max_inodes = 100}};
+    std::unique_ptr<Session> t = small.open_session(SessionSpec{}).value();
+    ASSERT_EQ(error_of(small.symlinkat(*t, std::string(300, 'a').c_str(), AT_FDCWD, "/a")), 0);
+    EXPECT_EQ(error_of(small.symlinkat(*t, std::string(300, 'b').c_str(), AT_FDCWD, "/b")), ENOSPC);
+    EXPECT_EQ(small.inodes_used(), 2u) << "the root and /a";
+    small.close_session(std::move(t));
+}
+
 TEST_F(QuotaTest, WritesChargeThePagesTheyFillOnce) {
     int fd = open_fd("/f");
     ASSERT_EQ(write_error(fd, 0, 10), 0);
