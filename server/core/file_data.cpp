@@ -95,23 +95,6 @@ void FileData::swap(FileData& other) noexcept {
     swap(table_bytes_, other.table_bytes_);
 }
 
-std::uint64_t FileData::bytes_to_allocate(std::uint64_t offset, std::uint64_t len) const noexcept {
-    if (len == 0 || offset >= kMaxSize) return 0;
-    const std::uint64_t first = offset / kPage;
-    const std::uint64_t last = (offset + std::min(len, kMaxSize - offset) - 1) / kPage;
-    const unsigned height = std::max(height_, height_for(last));
-    const std::uint64_t covered = root_ ? span(height_) : 0;
-    // Tables are counted pessimistically: a new root is counted again below,
-    // and so is page 0 when the small buffer moves into a table.
-    std::uint64_t bytes = root_ ? (height - height_) * sizeof(Branch) : 0;
-    if (small_.bytes) bytes += missing_bytes(nullptr, height, 0, 0, 0) - small_.cap;
-    if (first < covered) {
-        bytes += missing_bytes(root_.get(), height_, 0, first, std::min(last, covered - 1));
-    }
-    if (last >= covered) bytes += missing_bytes(nullptr, height, 0, std::max(first, covered), last);
-    return bytes;
-}
-
 std::uint64_t FileData::blocks_to_add(std::uint64_t offset, std::uint64_t len) const noexcept {
     if (len == 0 || offset >= kMaxSize) return 0;
     const std::uint64_t first = offset / kPage;
@@ -145,38 +128,6 @@ std::uint64_t FileData::held_pages(const Node* node, unsigned level, std::uint64
                        std::min(last, child_base + child_span - 1));
     }
     return pages;
-}
-
-std::uint64_t FileData::missing_bytes(const Node* node, unsigned level, std::uint64_t base,
-                                      std::uint64_t first, std::uint64_t last) {
-    if (!node) {
-        // Every page, and every node at or below level that covers one.
-        std::uint64_t bytes = (last - first + 1) * kPage;
-        for (unsigned k = 1; k <= level; ++k) {
-            const unsigned shift = kFanoutBits * k;
-            const std::uint64_t nodes = (last >> shift) - (first >> shift) + 1;
-            bytes += nodes * (k == 1 ? sizeof(Leaf) : sizeof(Branch));
-        }
-        return bytes;
-    }
-    std::uint64_t bytes = 0;
-    if (level == 1) {
-        const auto& leaf = static_cast<const Leaf&>(*node);
-        for (std::uint64_t page = first; page <= last; ++page) {
-            const auto slot = static_cast<unsigned>(page - base);
-            if (!leaf.holds(slot)) bytes += kPage;
-        }
-        return bytes;
-    }
-    const auto& branch = static_cast<const Branch&>(*node);
-    const std::uint64_t child_span = span(level - 1);
-    for (std::uint64_t i = (first - base) / child_span; i <= (last - base) / child_span; ++i) {
-        const std::uint64_t child_base = base + i * child_span;
-        bytes +=
-            missing_bytes(branch.children[i].get(), level - 1, child_base,
-                          std::max(first, child_base), std::min(last, child_base + child_span - 1));
-    }
-    return bytes;
 }
 
 void FileData::prefetch_head() const noexcept {

@@ -49,12 +49,6 @@ class FileData {
         return pages_ * kPageSize + table_bytes_ + small_.cap;
     }
 
-    // An upper bound on how much memory_bytes() grows by a write, allocate or
-    // zero_range of [offset, offset+len), so a caller can check a quota before
-    // changing anything. Exact for pages (rewriting data costs 0); tables and
-    // the small buffer are counted pessimistically.
-    std::uint64_t bytes_to_allocate(std::uint64_t offset, std::uint64_t len) const noexcept;
-
     // Exactly how much blocks() grows by a write or allocate of
     // [offset, offset+len): the pages in the range that neither hold data
     // nor are reserved, so a caller can check a quota before changing
@@ -159,12 +153,10 @@ class FileData {
     // Walks of the subtree under node (level levels, first page base) over
     // its pages from first (to last); first (and last) lie within it.
     // next_page: the first page >= first that holds data if `data`, else the
-    // first that does not. missing_bytes: memory a write of the range adds.
+    // first that does not.
     static std::optional<std::uint64_t> next_page(const Node* node, unsigned level,
                                                   std::uint64_t base, std::uint64_t first,
                                                   bool data);
-    static std::uint64_t missing_bytes(const Node* node, unsigned level, std::uint64_t base,
-                                       std::uint64_t first, std::uint64_t last);
     // held_pages: pages of the range that hold data or are reserved.
     static std::uint64_t held_pages(const Node* node, unsigned level, std::uint64_t base,
                                     std::uint64_t first, std::uint64_t last);

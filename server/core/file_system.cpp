@@ -153,10 +153,33 @@ void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inod
 
 Result<void> FileSystem::check_space_locked(const Inode& inode, std::uint64_t offset,
                                             std::uint64_t length) const {
-    // The global limit is checked against a bound on the memory the data
-    // needs; the account is charged what st_blocks will show, exactly.
-    return check_bytes_locked(inode, inode.data()->bytes_to_allocate(offset, length),
-                              inode.data()->blocks_to_add(offset, length) * 512);
+    // Both count what st_blocks will show, as tmpfs's size= and its quotas
+    // do: the pages the range adds. The table that addresses them (under
+    // 1% of that) is not counted.
+    const std::uint64_t bytes = inode.data()->blocks_to_add(offset, length) * 512;
+    return check_bytes_locked(inode, bytes, bytes);
+}
+
+std::uint64_t FileSystem::fitting_length_locked(const Inode& inode, std::uint64_t offset,
+                                                std::uint64_t length) const {
+    // Whether a length fits changes only where a write would take one more
+    // page, and a longer write never fits where a shorter one does not: a
+    // binary search over page ends, O(log pages) checks.
+    constexpr std::uint64_t kPage = FileData::kPageSize;
+    const std::uint64_t first = std::min(length, kPage - offset % kPage);
+    auto length_of = [&](std::uint64_t pages) { return std::min(length, first + pages * kPage); };
+    auto fits = [&](std::uint64_t pages) {
+        return check_space_locked(inode, offset, length_of(pages)).has_value();
+    };
+    if (!fits(0)) return 0;
+    std::uint64_t fitting = 0;                                      // fits
+    std::uint64_t too_many = (length - first + kPage - 1) / kPage;  // does not
+    if (too_many == 0 || fits(too_many)) return length_of(too_many);
+    while (too_many - fitting > 1) {
+        std::uint64_t middle = fitting + (too_many - fitting) / 2;
+        (fits(middle) ? fitting : too_many) = middle;
+    }
+    return length_of(fitting);
 }
 
 Result<void> FileSystem::check_bytes_locked(const Inode& inode, std::uint64_t bytes,

@@ -165,6 +165,11 @@ class FileSystem {
     // past its quota account (tmpfs's order); changes nothing.
     Result<void> check_space_locked(const Inode& inode, std::uint64_t offset,
                                     std::uint64_t length) const;
+    // The longest prefix of that range check_space_locked() lets through:
+    // a page-aligned end, or length itself; 0 if not even the first page
+    // (the part up to the first page boundary) fits.
+    std::uint64_t fitting_length_locked(const Inode& inode, std::uint64_t offset,
+                                        std::uint64_t length) const;
     // The same check for bytes more memory, of which quota_bytes count
     // against inode's quota account.
     Result<void> check_bytes_locked(const Inode& inode, std::uint64_t bytes,

@@ -526,6 +526,31 @@ TEST_F(FileSystemTest, TheInodeLimitGivesEnospc) {
     small.close_session(std::move(session));
 }
 
+// As tmpfs at its size limit: a write that runs out of room is short, and
+// only one with no room for its first page fails (checked on a 16 KiB
+// tmpfs: 40 KiB asked, 16 KiB written, then ENOSPC).
+TEST_F(FileSystemTest, AWriteThatRunsOutOfRoomIsShort) {
+    FileSystem small(Limits{.max_bytes = 4 * 4096, .max_inodes = 10});
+    std::unique_ptr<Session> session = small.open_session(SessionSpec{}).value();
+    int fd = small.openat(*session, AT_FDCWD, "/f", O_CREAT | O_RDWR, 0644).value();
+    std::string bytes(10 * 4096, 'x');
+    iovec buffer{bytes.data(), bytes.size()};
+    Result<std::size_t> done = small.write(*session, fd, {&buffer, 1}, std::nullopt);
+    ASSERT_TRUE(done.has_value()) << "errno " << error_of(done);
+    EXPECT_EQ(*done, 4u * 4096);
+    EXPECT_EQ(error_of(small.write(*session, fd, {&buffer, 1}, std::nullopt)), ENOSPC);
+    // Rewriting what is there needs no room.
+    Result<std::size_t> again = small.write(*session, fd, {&buffer, 1}, off_t{0});
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(*again, 4u * 4096);
+    struct stat st {};
+    ASSERT_EQ(error_of(small.fstatat(*session, AT_FDCWD, "/f", st, 0)), 0);
+    EXPECT_EQ(st.st_size, 4 * 4096);
+    EXPECT_EQ(st.st_blocks, 32);
+    ASSERT_EQ(error_of(small.close(*session, fd)), 0);
+    small.close_session(std::move(session));
+}
+
 TEST_F(FileSystemTest, CloseSessionReleasesEverything) {
     std::uint64_t baseline = fs.inodes_used();
     make_dir("/d");

@@ -287,12 +287,18 @@ TEST_F(QuotaTest, BytesFitUpToTheExactLimitAndNotOneBlockMore) {
     EXPECT_EQ(write_error(fd, 0, 4 * kPage), 0) << "rewriting still may";
     EXPECT_EQ(error_of(fs.ftruncate(*s, fd, 1 << 30)), 0) << "a hole costs nothing";
 
-    // A write that crosses the limit fails whole, as it does at the file
-    // system's limit (ENOSPC).
+    // A write that crosses the limit writes the pages that fit and returns
+    // that much, as on Linux; the next one fails.
     ASSERT_EQ(error_of(fs.ftruncate(*s, fd, 2 * kPage)), 0);
-    EXPECT_EQ(write_error(fd, kPage, 4 * kPage), EDQUOT);
-    EXPECT_EQ(account->bytes_used(), 2 * kPage);
-    EXPECT_EQ(write_error(fd, kPage, 3 * kPage), 0);
+    std::string bytes(4 * kPage + 100, 'w');
+    iovec buffer{bytes.data(), bytes.size()};
+    Result<std::size_t> done = fs.write(*s, fd, {&buffer, 1}, static_cast<off_t>(kPage + 100));
+    ASSERT_TRUE(done.has_value()) << "errno " << error_of(done);
+    EXPECT_EQ(*done, 3 * kPage - 100) << "up to the end of the quota's fourth page";
+    EXPECT_EQ(account->bytes_used(), 4 * kPage);
+    ASSERT_EQ(error_of(fs.fstatat(*s, AT_FDCWD, "/f", st, 0)), 0);
+    EXPECT_EQ(st.st_size, static_cast<off_t>(4 * kPage));
+    EXPECT_EQ(write_error(fd, 4 * kPage, 10), EDQUOT);
     ASSERT_EQ(error_of(fs.close(*s, fd)), 0);
 }
 
