@@ -60,7 +60,8 @@ class FileData {
     unsigned table_depth() const noexcept { return height_; }
 
     // Starts loading the file's first bytes into the cache (a small file's
-    // buffer, up to 1 KiB of it, or the first leaf of the table): open()
+    // buffer, up to 1 KiB of it; for a larger file only the table's root
+    // node, a leaf below 256 KiB): open()
     // calls it so that a read right after overlaps that load with the rest
     // of the open. Only a hint.
     void prefetch_head() const noexcept;

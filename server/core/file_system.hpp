@@ -161,19 +161,18 @@ class FileSystem {
     void unlink_node_locked(Inode& parent, const std::string& name, Inode& node);
     Result<void> truncate_locked(Session& s, Inode& inode, off_t length);
     // Would writing or allocating [offset, offset+length) of inode's data
-    // (made already) fit? ENOSPC past the file system's limit, then EDQUOT
-    // past its quota account (tmpfs's order); changes nothing.
+    // fit? ENOSPC past the file system's limit, then EDQUOT past its quota
+    // account (tmpfs's order); changes nothing.
     Result<void> check_space_locked(const Inode& inode, std::uint64_t offset,
                                     std::uint64_t length) const;
     // The longest prefix of that range check_space_locked() lets through:
-    // a page-aligned end, or length itself; 0 if not even the first page
-    // (the part up to the first page boundary) fits.
-    std::uint64_t fitting_length_locked(const Inode& inode, std::uint64_t offset,
-                                        std::uint64_t length) const;
-    // The same check for bytes more memory, of which quota_bytes count
-    // against inode's quota account.
-    Result<void> check_bytes_locked(const Inode& inode, std::uint64_t bytes,
-                                    std::uint64_t quota_bytes) const;
+    // a page-aligned end, or length itself; if not even the first page (the
+    // part up to the first page boundary) fits, that page's error.
+    Result<std::uint64_t> fitting_length_locked(const Inode& inode, std::uint64_t offset,
+                                                std::uint64_t length) const;
+    // The same check for bytes more data (512-byte blocks) charged to
+    // inode's quota account.
+    Result<void> check_bytes_locked(const Inode& inode, std::uint64_t bytes) const;
     void account_blocks_locked(std::uint64_t before_blocks, const Inode& inode);
     Result<void> setattr_mode_locked(Session& s, Inode& inode, mode_t mode);
     Result<void> setattr_owner_locked(Session& s, Inode& inode, uid_t uid, gid_t gid);

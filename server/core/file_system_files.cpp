@@ -186,12 +186,11 @@ Result<std::size_t> FileSystem::write_locked(Session& s, Inode& inode,
     if (offset >= FileData::kMaxSize) return fail(EFBIG);
     total = std::min(total, FileData::kMaxSize - offset);
     FileData& data = inode.file_data();
-    if (Result<void> room = check_space_locked(inode, offset, total); !room) {
+    if (!check_space_locked(inode, offset, total)) {
         // As on Linux (tmpfs at its size limit or a quota), a write that
         // runs out of room writes the pages that fit and returns that
         // much; only one with no room for its first page fails.
-        total = fitting_length_locked(inode, offset, total);
-        if (total == 0) return std::unexpected(room.error());
+        total = IMFS_TRY(fitting_length_locked(inode, offset, total));
     }
     std::uint64_t before = data.blocks();
     std::uint64_t done = 0;

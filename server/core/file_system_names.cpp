@@ -174,7 +174,7 @@ Result<void> FileSystem::linkat(Session& s, int olddirfd, const char* oldpath_te
     if (found.parent->nlink == 0) return fail(ENOENT);
     // The count is 32 bits wide, as Linux keeps it; it must never wrap.
     if (node->nlink == kMaxLinks) return fail(EMLINK);
-    IMFS_TRY(inodes_.charge_link(*node));
+    IMFS_TRY(inodes_.charge_link());
     link_node_locked(*found.parent, found.name, *node);
     node->touch_ctime(current_time());
     return {};
@@ -257,7 +257,7 @@ Result<void> FileSystem::renameat2(Session& s, int olddirfd, const char* oldpath
                 --new_dir.nlink;
                 target->nlink = 0;
             } else {
-                if (target->nlink > 1) inodes_.refund_link(*target);
+                if (target->nlink > 1) inodes_.refund_link();
                 --target->nlink;
             }
             target->touch_ctime(now);

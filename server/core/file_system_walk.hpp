@@ -45,7 +45,7 @@ struct WalkNode {
     // returns how many: fewer only at the end of the file, 0 past it.
     std::size_t read(std::uint64_t offset, std::span<std::byte> out) const;
 
-    // Set by the walk; null for anything but a regular file with data.
+    // Set by the walk; null for anything but a regular file.
     const FileData* data = nullptr;
 };
 

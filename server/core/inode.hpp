@@ -49,7 +49,8 @@ struct Inode {
     NodeType type = NodeType::regular;
     mode_t mode = 0;  // permission bits and S_ISUID/S_ISGID/S_ISVTX only
     // An unsigned int, as Linux keeps it; link() and mkdir() answer EMLINK
-    // rather than let it pass kMaxLinks.
+    // rather than let it pass kMaxLinks. (rename() cannot reach it: that
+    // would take 2^32 subdirectories, more than the arena's indices.)
     std::uint32_t nlink = 0;
     uid_t uid = 0;
     gid_t gid = 0;
@@ -67,9 +68,9 @@ struct Inode {
     std::shared_ptr<QuotaAccount> quota;
 
     // Content, by type: a regular file's bytes, a symlink's target. Held in
-    // the inode itself rather than behind a pointer, so that stat and the
-    // first read of a file need no load beyond the inode's cache lines; an
-    // empty FileData owns no memory. InodeTable::allocate sets the
+    // the inode itself rather than behind a pointer, so that stat needs no
+    // load beyond the inode's cache lines and a read one less (the bytes
+    // themselves live apart); an empty FileData owns no memory. InodeTable::allocate sets the
     // alternative from the type.
     std::variant<std::monostate, FileData, std::string> content;
     // A directory's entries.

@@ -46,18 +46,13 @@ void InodeTable::account_data(const Inode& inode, std::uint64_t before_blocks) n
     if (inode.quota) inode.quota->account_data(before_blocks, after_blocks);
 }
 
-Result<void> InodeTable::charge_link(const Inode& inode) {
+Result<void> InodeTable::charge_link() {
     if (used_ >= max_inodes_) return fail(ENOSPC);
-    if (inode.quota) {
-        IMFS_TRY(inode.quota->may_add_inode());
-        inode.quota->charge_inode();
-    }
     ++used_;
     return {};
 }
 
-void InodeTable::refund_link(const Inode& inode) noexcept {
-    if (inode.quota) inode.quota->refund_inode(0);
+void InodeTable::refund_link() noexcept {
     --used_;
 }
 

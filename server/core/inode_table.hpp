@@ -33,7 +33,7 @@ class InodeTable {
     // read) into the cache, so that a lookup about to reach it overlaps
     // that load with others. Only a hint: any index is allowed.
     void prefetch(std::uint32_t index) const noexcept {
-        if (index >= next_index_) return;
+        if (index >= next_index_ || index / kChunkSize >= chunks_.size()) return;
         const Slot* s = &(*chunks_[index / kChunkSize])[index % kChunkSize];
         const auto* bytes = reinterpret_cast<const char*>(s);
         prefetch_line(bytes);
@@ -42,13 +42,16 @@ class InodeTable {
     }
 
     // A second or further name of a non-directory costs one inode of the
-    // limit and of the inode's quota account, as tmpfs counts a hard link
-    // against nr_inodes: names cost memory, so they must not be free.
-    // ENOSPC, then EDQUOT, as allocate(). refund_link() gives one back when
-    // a name goes while others remain (the last one is refunded with the
-    // inode), so an inode always holds max(nlink, 1) units.
-    [[nodiscard]] Result<void> charge_link(const Inode& inode);
-    void refund_link(const Inode& inode) noexcept;
+    // limit, as tmpfs counts a hard link against nr_inodes (shmem_link):
+    // names cost memory, so they must not be free. ENOSPC past the limit.
+    // refund_link() gives one back when a name goes while others remain
+    // (the last one goes with the inode), so an inode always holds
+    // max(nlink, 1) units. No quota account is charged, as tmpfs's quotas
+    // do not count links either: charging the file's account would let
+    // anyone who may link a file use up its owner's quota, and charging the
+    // linker's would need each name to remember who paid.
+    [[nodiscard]] Result<void> charge_link();
+    void refund_link() noexcept;
 
     // Counts a holder other than a name (see Inode::open_count).
     void hold(InodeId id) noexcept;

@@ -9,10 +9,12 @@
 
 namespace imfs::core {
 
-// The bytes (512-byte blocks of file data, as st_blocks counts them) and
-// inodes charged to one account. An inode is charged to the account of the
-// session that created it (SessionSpec::quota), and so is its data, whoever
-// writes it; a hard link or a rename charges nothing more. The inode gives
+// The bytes (512-byte blocks, as st_blocks counts them: file pages and long
+// symlinks' pages) and inodes charged to one account. An inode is charged
+// to the account of the session that created it (SessionSpec::quota), and
+// so is its data, whoever writes it; a hard link or a rename charges the
+// account nothing more (a link counts against the file system's inode
+// limit only, as on tmpfs). The inode gives
 // its data back as it shrinks (truncate, hole punching) and everything back
 // when it is freed (its last name and last holder gone).
 //
