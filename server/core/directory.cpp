@@ -81,17 +81,6 @@ std::uint32_t Directory::hash_of(std::string_view name) noexcept {
     return static_cast<std::uint32_t>(std::hash<std::string_view>{}(name));
 }
 
-std::size_t Directory::find_bucket(std::string_view name) const {
-    if (index_.empty()) return 0;
-    const std::uint32_t hash = hash_of(name);
-    const std::size_t mask = index_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-        const Bucket& bucket = index_[i];
-        if (bucket.slot == Bucket::kEmpty) return index_.size();
-        if (bucket.hash == hash && slots_[bucket.slot].entry.name == name) return i;
-    }
-}
-
 void Directory::index_insert(std::uint32_t slot, std::uint32_t hash, std::uint32_t inode_index) {
     const std::size_t mask = index_.size() - 1;
     std::size_t i = hash & mask;

@@ -55,17 +55,8 @@ class Directory {
     // row, not three.
     template <typename Prefetch>
     const Entry* find(std::string_view name, Prefetch&& prefetch) const {
-        if (index_.empty()) return nullptr;
-        const std::uint32_t hash = hash_of(name);
-        const std::size_t mask = index_.size() - 1;
-        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-            const Bucket& bucket = index_[i];
-            if (bucket.slot == Bucket::kEmpty) return nullptr;
-            if (bucket.hash != hash) continue;
-            prefetch(bucket.inode_index);
-            const Entry& entry = slots_[bucket.slot].entry;
-            if (entry.name == name) return &entry;
-        }
+        const std::size_t bucket = find_bucket(name, prefetch);
+        return bucket == index_.size() ? nullptr : &slots_[index_[bucket].slot].entry;
     }
 
     // Preconditions: name is absent and not empty. O(1) amortised.
@@ -148,8 +139,24 @@ class Directory {
     };
 
     static std::uint32_t hash_of(std::string_view name) noexcept;
-    // The bucket holding name, or index_.size() if none does.
-    std::size_t find_bucket(std::string_view name) const;
+    // The bucket holding name, or index_.size() if none does; prefetch as
+    // for find().
+    template <typename Prefetch>
+    std::size_t find_bucket(std::string_view name, Prefetch&& prefetch) const {
+        if (index_.empty()) return 0;
+        const std::uint32_t hash = hash_of(name);
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+            const Bucket& bucket = index_[i];
+            if (bucket.slot == Bucket::kEmpty) return index_.size();
+            if (bucket.hash != hash) continue;
+            prefetch(bucket.inode_index);
+            if (slots_[bucket.slot].entry.name == name) return i;
+        }
+    }
+    std::size_t find_bucket(std::string_view name) const {
+        return find_bucket(name, [](std::uint32_t) {});
+    }
     void index_insert(std::uint32_t slot, std::uint32_t hash, std::uint32_t inode_index);
     void index_erase(std::size_t bucket);
     // Rebuilds index_ over the live slots with room for their number.

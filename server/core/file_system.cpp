@@ -177,7 +177,7 @@ Result<std::uint64_t> FileSystem::fitting_length_locked(const Inode& inode, std:
     IMFS_TRY(check_space_locked(inode, offset, first));
     std::uint64_t fitting = 0;                                      // fits
     std::uint64_t too_many = (length - first + kPage - 1) / kPage;  // does not
-    if (too_many == 0 || fits(too_many)) return length_of(too_many);
+    // too_many's length is the whole range, which the caller found too long.
     while (too_many - fitting > 1) {
         std::uint64_t middle = fitting + (too_many - fitting) / 2;
         (fits(middle) ? fitting : too_many) = middle;

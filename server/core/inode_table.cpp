@@ -4,10 +4,6 @@ namespace imfs::core {
 
 InodeTable::InodeTable(std::uint64_t max_inodes) : max_inodes_(max_inodes) {}
 
-InodeTable::Slot& InodeTable::slot(std::uint32_t index) noexcept {
-    return (*chunks_[index / kChunkSize])[index % kChunkSize];
-}
-
 Result<Inode*> InodeTable::allocate(NodeType type, std::shared_ptr<QuotaAccount> quota) {
     if (used_ >= max_inodes_) return fail(ENOSPC);
     if (quota) IMFS_TRY(quota->may_add_inode());

@@ -34,8 +34,7 @@ class InodeTable {
     // that load with others. Only a hint: any index is allowed.
     void prefetch(std::uint32_t index) const noexcept {
         if (index >= next_index_ || index / kChunkSize >= chunks_.size()) return;
-        const Slot* s = &(*chunks_[index / kChunkSize])[index % kChunkSize];
-        const auto* bytes = reinterpret_cast<const char*>(s);
+        const auto* bytes = reinterpret_cast<const char*>(&slot(index));
         prefetch_line(bytes);
         prefetch_line(bytes + 64);
         prefetch_line(bytes + 128);
@@ -82,7 +81,12 @@ class InodeTable {
     static_assert(sizeof(Slot) == 3 * 64);
     using Chunk = std::array<Slot, kChunkSize>;
 
-    Slot& slot(std::uint32_t index) noexcept;
+    Slot& slot(std::uint32_t index) noexcept {
+        return (*chunks_[index / kChunkSize])[index % kChunkSize];
+    }
+    const Slot& slot(std::uint32_t index) const noexcept {
+        return (*chunks_[index / kChunkSize])[index % kChunkSize];
+    }
 
     std::vector<std::unique_ptr<Chunk>> chunks_;
     std::vector<std::uint32_t> free_slots_;

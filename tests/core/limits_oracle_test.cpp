@@ -92,7 +92,9 @@ std::vector<std::string> run(const Side& side) {
     }
     note("unlink l0", side.unlink("l0"));
     note("link l0 again", side.link("f", "l0"));
-    note("create g while full", side.create("g") >= 0 ? 0 : side.create("g"));
+    Outcome refused = side.create("g");
+    note("create g while full", refused >= 0 ? 0 : refused);
+    if (refused >= 0) side.close(refused);
     note("unlink long", side.unlink("long"));
     Outcome g = side.create("g");
     note("create g", g >= 0 ? 0 : g);
