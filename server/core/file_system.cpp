@@ -92,7 +92,7 @@ Result<void> FileSystem::may_delete_locked(const Session& s, const Inode& dir,
     return {};
 }
 
-Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, const std::string& name,
+Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, std::string_view name,
                                               NodeType type, mode_t mode,
                                               std::uint64_t content_bytes) {
     IMFS_TRY(require_writeable_locked(s));
@@ -126,8 +126,8 @@ Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, const s
     return node;
 }
 
-void FileSystem::link_node_locked(Inode& parent, const std::string& name, Inode& node) {
-    parent.entries->insert(name, node.id, dirent_type(node.type));
+void FileSystem::link_node_locked(Inode& parent, std::string_view name, Inode& node) {
+    parent.entries->insert(std::string(name), node.id, dirent_type(node.type));
     ++node.nlink;
     if (node.is_dir()) {
         ++parent.nlink;  // the child's ".."
@@ -136,7 +136,7 @@ void FileSystem::link_node_locked(Inode& parent, const std::string& name, Inode&
     parent.touch_mtime_ctime(current_time());
 }
 
-void FileSystem::unlink_node_locked(Inode& parent, const std::string& name, Inode& node) {
+void FileSystem::unlink_node_locked(Inode& parent, std::string_view name, Inode& node) {
     timespec now = current_time();
     parent.entries->erase(name);
     if (node.is_dir()) {

@@ -155,10 +155,10 @@ class FileSystem {
     // content_bytes: memory the new node's content will take at once (a
     // long symlink's page), checked as a write of that many bytes would be,
     // after the inode itself (tmpfs's order).
-    Result<Inode*> create_node_locked(Session& s, Inode& parent, const std::string& name,
+    Result<Inode*> create_node_locked(Session& s, Inode& parent, std::string_view name,
                                       NodeType type, mode_t mode, std::uint64_t content_bytes = 0);
-    void link_node_locked(Inode& parent, const std::string& name, Inode& node);
-    void unlink_node_locked(Inode& parent, const std::string& name, Inode& node);
+    void link_node_locked(Inode& parent, std::string_view name, Inode& node);
+    void unlink_node_locked(Inode& parent, std::string_view name, Inode& node);
     Result<void> truncate_locked(Session& s, Inode& inode, off_t length);
     // Would writing or allocating [offset, offset+length) of inode's data
     // fit? ENOSPC past the file system's limit, then EDQUOT past its quota

@@ -1,10 +1,23 @@
 #include "core/inode.hpp"
 
+#include <cstring>
+
 #include <dirent.h>
 
 namespace imfs::core {
 
 namespace {
+
+// st = {}, but in 64-byte pieces: GCC 12 clears all 144 bytes with one
+// `rep stosq`, whose start-up cost was a tenth of a cached stat; pieces
+// this size become plain vector stores.
+void clear_stat(struct stat& st) noexcept {
+    static_assert(sizeof st > 128 && sizeof st <= 192);
+    auto* bytes = reinterpret_cast<unsigned char*>(&st);
+    std::memset(bytes, 0, 64);
+    std::memset(bytes + 64, 0, 64);
+    std::memset(bytes + 128, 0, sizeof st - 128);
+}
 
 bool not_after(const timespec& a, const timespec& b) {
     return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
@@ -128,7 +141,7 @@ void Inode::note_access(std::mutex& atime_mutex) {
 }
 
 void Inode::fill_stat(struct stat& st, std::mutex& atime_mutex) const {
-    st = {};
+    clear_stat(st);
     // The slot index: stable for the inode's life, like a disk file system's
     // inode number; the generation is kept for FUSE's lookup answers.
     st.st_ino = id.index;

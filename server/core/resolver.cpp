@@ -1,6 +1,6 @@
 #include "core/resolver.hpp"
 
-#include <vector>
+#include <array>
 
 namespace imfs::core {
 
@@ -17,28 +17,17 @@ bool within_root(const WalkContext& ctx, const Inode& dir) {
     return true;
 }
 
-// The walk's state: the directory reached so far and the components still
-// to go, the next one at the back. Components are views into the path and
+// The walk's state: the directory reached so far and the text still to
+// walk, a stack of segments: the rest of the path at the bottom, above it
+// the rest of each symlink target being followed, innermost on top. Each
+// followed link adds one segment and an exhausted one is dropped, so there
+// are never more than kMaxSymlinks + 1 and the stack lives on the call's
+// stack: a walk allocates nothing. Segments are views into the path and
 // into symlink targets, which stay put: the tree lock is held throughout.
 class Walk {
   public:
-    Walk(const WalkContext& ctx, Inode* start) : ctx_(ctx), current_(start) {
-        // One scratch stack per thread: a walk allocates nothing once warm.
-        thread_local std::vector<std::string_view> scratch;
-        scratch.clear();
-        pending_ = &scratch;
-    }
-
-    // Pushes the components of text, last first, so they pop in order.
-    void push_components(std::string_view text) {
-        std::size_t end = text.size();
-        while (end > 0) {
-            std::size_t slash = text.rfind('/', end - 1);
-            std::size_t begin = slash == std::string_view::npos ? 0 : slash + 1;
-            if (begin < end) pending_->push_back(text.substr(begin, end - begin));
-            if (slash == std::string_view::npos) break;
-            end = slash;
-        }
+    Walk(const WalkContext& ctx, Inode* start, std::string_view text) : ctx_(ctx), current_(start) {
+        push_text(text);
     }
 
     Result<void> push_symlink(Inode& link) {
@@ -46,24 +35,30 @@ class Walk {
         if (ctx_.records_access) link.note_access(ctx_.atime_mutex);
         if (link.link_target().empty()) return fail(ENOENT);
         if (link.link_target().front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
-        push_components(link.link_target());
+        push_text(link.link_target());
         return {};
     }
 
-    bool done() const { return pending_->empty(); }
+    // No component left (only slashes, if anything).
+    bool done() const { return depth_ == 0; }
+    // The next component. Precondition: !done().
     std::string_view pop() {
-        std::string_view part = pending_->back();
-        pending_->pop_back();
+        Segment& top = segments_[depth_ - 1];
+        const char* begin = top.at;
+        while (top.at != top.end && *top.at != '/')
+            ++top.at;
+        const std::string_view part(begin, static_cast<std::size_t>(top.at - begin));
+        drop_slashes();
         return part;
     }
 
     Inode* current() const { return current_; }
     void set_current(Inode* dir) { current_ = dir; }
 
-    // The directory ".." names from current(), confined to the root.
-    // The directory ".." names from current(), confined to the root; nullptr
-    // when there is none: a removed directory's old parent may be gone too
-    // (find() checks the generation), or may lie outside the root now.
+    // The directory ".." names from current(), confined to the root;
+    // nullptr when there is none: a removed directory's old parent may be
+    // gone too (find() checks the generation), or may lie outside the root
+    // now.
     Inode* parent_of_current() const {
         if (current_->id == ctx_.root) return current_;
         if (current_->nlink != 0) return &ctx_.inodes.at(current_->parent);  // alive: linked there
@@ -86,9 +81,33 @@ class Walk {
     }
 
   private:
+    // A segment's text still to walk: [at, end). Trivial, so the stack
+    // below costs nothing to set up (string_views would be zeroed first).
+    struct Segment {
+        const char* at;
+        const char* end;
+    };
+
+    void push_text(std::string_view text) {
+        segments_[depth_++] = Segment{text.data(), text.data() + text.size()};
+        drop_slashes();
+    }
+    // Keeps the top segment starting at a component: strips its leading
+    // slashes and drops the segments that hold nothing more.
+    void drop_slashes() {
+        while (depth_ > 0) {
+            Segment& top = segments_[depth_ - 1];
+            while (top.at != top.end && *top.at == '/')
+                ++top.at;
+            if (top.at != top.end) return;
+            --depth_;
+        }
+    }
+
     const WalkContext& ctx_;
     Inode* current_;
-    std::vector<std::string_view>* pending_;
+    std::array<Segment, kMaxSymlinks + 1> segments_;
+    int depth_ = 0;
     int links_followed_ = 0;
 };
 
@@ -101,8 +120,7 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
     // A removed directory is allowed as a start ("." still names it); names
     // in it are not (lookup() answers ENOENT).
     if (first->nlink != 0 && !within_root(ctx, *first)) return fail(ENOENT);
-    Walk walk(ctx, first);
-    walk.push_components(path.text());
+    Walk walk(ctx, first, path.text());
 
     Lookup result;
     result.trailing_slash = path.has_trailing_slash();
@@ -148,7 +166,7 @@ Result<Lookup> resolve(const WalkContext& ctx, InodeId start, const Path& path, 
                 continue;
             }
             result.parent = walk.current();
-            result.name = std::string(part);
+            result.name = part;
             result.node = node;
             if (node && wants_dir() && !node->is_dir()) return fail(ENOTDIR);
             return result;

@@ -4,7 +4,7 @@
 // can name anything outside it.
 #pragma once
 
-#include <string>
+#include <string_view>
 
 #include "core/credentials.hpp"
 #include "core/inode_table.hpp"
@@ -34,8 +34,10 @@ enum class LastKind { name, dot, dotdot, root };
 struct Lookup {
     // The directory that holds the last component.
     Inode* parent = nullptr;
-    // The last component, when kind is name.
-    std::string name;
+    // The last component, when kind is name: a view into the path or into
+    // a symlink's target, valid while the tree lock that was held for the
+    // walk is (and the symlink is not removed meanwhile).
+    std::string_view name;
     LastKind kind = LastKind::name;
     // What the path names, or nullptr if the last name does not exist.
     Inode* node = nullptr;

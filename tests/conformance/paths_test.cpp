@@ -92,6 +92,31 @@ TEST_P(Paths, SymlinkChainsUpToFortyLinks) {
     EXPECT_OK(b.stat("d20/../l19", &st));
 }
 
+TEST_P(Paths, FortyNestedSymlinksEachWithTheRestOfItsTarget) {
+    auto& b = be();
+    // k1 -> k2/s, k2 -> k3/s, ..., k39 -> k40/s, k40 -> base: "k1/s" follows
+    // 40 links, and each leaves the rest of its target ("s") to walk after
+    // the ones it leads to, so the walk holds all 40 targets at once.
+    std::string dir = "base";
+    ASSERT_OK(b.mkdir(dir.c_str(), 0755));
+    for (int i = 1; i < 40; ++i) {
+        dir += "/s";
+        ASSERT_OK(b.mkdir(dir.c_str(), 0755));
+    }
+    write_file(b, (dir + "/s").c_str(), "forty deep");
+    ASSERT_OK(b.symlink("base", "k40"));
+    for (int i = 39; i >= 0; --i) {
+        const std::string target = "k" + std::to_string(i + 1) + "/s";
+        ASSERT_OK(b.symlink(target.c_str(), ("k" + std::to_string(i)).c_str()));
+    }
+    EXPECT_EQ(read_file(b, "k1/s"), "forty deep");
+    struct stat st;
+    EXPECT_OK(b.stat("k1/s", &st));
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    EXPECT_ERRNO(b.stat("k0/s", &st), ELOOP);  // 41 links
+    EXPECT_ERRNO(b.open("k0/s", O_RDONLY), ELOOP);
+}
+
 TEST_P(Paths, SymlinkLoops) {
     auto& b = be();
     ASSERT_OK(b.symlink("self", "self"));
