@@ -7,8 +7,9 @@
 //      or a descriptor table, exclusive for the rest);
 //   2. OpenFileDescription::position_mutex (the offset of one description,
 //      which read() and write() move under the shared lock);
-//   3. FileSystem::atime_mutex_ (every inode's atime, which reads move under
-//      the shared lock: see Inode::note_access).
+//   3. a mutex of FileSystem::atime_locks_ (the atime of the inodes of its
+//      stripe, which reads move under the shared lock: see
+//      Inode::note_access); one at a time.
 // Locks are taken in this order only. Helpers that expect the tree lock to
 // be held end in _locked.
 #pragma once
@@ -135,7 +136,7 @@ class FileSystem {
     struct ReadAccess;
 
     WalkContext walk_context_locked(const Session& s) {
-        return WalkContext{inodes_, s.cred, s.root.id(), atime_mutex_, s.writeable};
+        return WalkContext{inodes_, s.cred, s.root.id(), atime_locks_, s.writeable};
     }
     Result<OpenFileDescription*> description_locked(Session& s, int fd);
     // The directory a relative path starts from: the cwd for AT_FDCWD, else
@@ -186,7 +187,7 @@ class FileSystem {
     Result<int> open_node_locked(Session& s, Inode& node, int flags, bool created);
 
     mutable std::shared_mutex mutex_;
-    std::mutex atime_mutex_;
+    AtimeLocks atime_locks_;
     Limits limits_;
     InodeTable inodes_;
     InodeId root_;

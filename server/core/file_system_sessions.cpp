@@ -14,7 +14,7 @@ Result<std::unique_ptr<Session>> FileSystem::open_session(const SessionSpec& spe
     // Policy roots are found with full rights: the policy, not the client's
     // identity, decides what the session sees.
     Credentials root_cred;
-    Lookup found = IMFS_TRY(resolve(WalkContext{inodes_, root_cred, root_, atime_mutex_}, root_,
+    Lookup found = IMFS_TRY(resolve(WalkContext{inodes_, root_cred, root_, atime_locks_}, root_,
                                     root_path, Follow::last));
     if (!found.node) return fail(ENOENT);
     if (!found.node->is_dir()) return fail(ENOTDIR);

@@ -51,7 +51,7 @@ struct WalkContext {
     // Following a symlink reads it (its atime moves, see
     // Inode::note_access), except for a read-only session, as on a
     // read-only mount.
-    std::mutex& atime_mutex;
+    const AtimeLocks& atime_locks;
     bool records_access = true;
 };
 

@@ -277,6 +277,71 @@ TEST(Load, EmbeddedThreadsShareOneTree) {
     EXPECT_EQ(imfs_session_close(setup), 0);
 }
 
+// Sessions opened and closed by some threads while others call on handles
+// that are being closed: a call on a handle gets its session or EBADF,
+// never a closed session's state, and handles stay the lowest free ones.
+TEST(Load, EmbeddedSessionsComeAndGoWhileOthersCall) {
+    const int first_free = imfs_session_open("mem:", "probe", nullptr);
+    ASSERT_GE(first_free, 0);
+    ASSERT_EQ(imfs_session_close(first_free), 0);
+
+    constexpr int kChurners = 4;
+    std::atomic<int> failures{0};
+    std::atomic<int> highest{-1};
+    std::atomic<int> recent{first_free};
+    std::atomic<bool> done{false};
+    auto fail = [&](const char* what, int handle) {
+        if (failures++ < 5)
+            ADD_FAILURE() << what << " (handle " << handle << "): " << strerror(errno);
+    };
+    std::vector<std::thread> churners;
+    for (int t = 0; t < kChurners; ++t) {
+        churners.emplace_back([&] {
+            for (int round = 0; round < 300 && failures == 0; ++round) {
+                const int s = imfs_session_open("mem:", "churn", nullptr);
+                if (s < 0) return fail("session_open", s);
+                int seen = highest.load();
+                while (s > seen && !highest.compare_exchange_weak(seen, s)) {
+                }
+                recent = s;
+                struct stat st;
+                if (imfs_stat(s, "/", &st) != 0 || !S_ISDIR(st.st_mode)) fail("stat /", s);
+                if (imfs_session_close(s) != 0) fail("session_close", s);
+            }
+        });
+    }
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 2; ++t) {
+        callers.emplace_back([&] {
+            while (!done) {
+                const int s = recent.load();
+                struct stat st;
+                errno = 0;
+                const int result = imfs_stat(s, "/", &st);
+                if (result != 0 && errno != EBADF) fail("stat on a handle coming and going", s);
+                if (result == 0 && !S_ISDIR(st.st_mode)) fail("stat gave no directory", s);
+            }
+        });
+    }
+    for (auto& t : churners)
+        t.join();
+    done = true;
+    for (auto& t : callers)
+        t.join();
+    EXPECT_EQ(failures.load(), 0);
+    // At most kChurners sessions were open at once, so the lowest free
+    // handle never went past first_free + kChurners - 1.
+    EXPECT_GE(highest.load(), first_free);
+    EXPECT_LT(highest.load(), first_free + kChurners);
+    struct stat st;
+    EXPECT_EQ(imfs_stat(first_free, "/", &st), -1);
+    EXPECT_EQ(errno, EBADF);
+    // All closed: the next session gets first_free again.
+    const int again = imfs_session_open("mem:", "probe", nullptr);
+    EXPECT_EQ(again, first_free);
+    EXPECT_EQ(imfs_session_close(again), 0);
+}
+
 TEST(Load, ALostServerMakesCallsFailWithEio) {
     auto imfsd = std::make_unique<ImfsdProcess>();
     ASSERT_TRUE(imfsd->started());
