@@ -1,5 +1,6 @@
 #include "session_table.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace imfs::client {
@@ -17,14 +18,13 @@ SessionTable::Slot* SessionTable::slot(std::size_t handle) const {
 
 core::Result<int> SessionTable::add(std::shared_ptr<SessionBackend> session) {
     std::lock_guard lock(mutex_);
-    std::size_t handle = 0;
-    // The lowest free handle: the table is only as long as the most
-    // sessions ever open at once, and opening one is rare next to a call.
-    for (; handle < owned_.size() * kChunkSize; ++handle) {
-        Slot* at = slot(handle);
-        std::lock_guard slot_lock(at->mutex);
-        if (!at->session) break;
-    }
+    // The lowest free handle. Every handle below the hint is taken, so a
+    // process that keeps many sessions open does not rescan them; slots
+    // are read without their mutex, as only add() and remove() change
+    // them and both hold mutex_.
+    std::size_t handle = lowest_free_;
+    while (handle < owned_.size() * kChunkSize && slot(handle)->session)
+        ++handle;
     if (handle == kMaxSessions) return core::fail(EMFILE);
     if (handle == owned_.size() * kChunkSize) {
         owned_.push_back(std::make_unique<Chunk>());
@@ -33,6 +33,7 @@ core::Result<int> SessionTable::add(std::shared_ptr<SessionBackend> session) {
     Slot* at = slot(handle);
     std::lock_guard slot_lock(at->mutex);
     at->session = std::move(session);
+    lowest_free_ = handle + 1;
     return static_cast<int>(handle);
 }
 
@@ -50,6 +51,7 @@ std::shared_ptr<SessionBackend> SessionTable::remove(int handle) {
     Slot* at = slot(static_cast<std::size_t>(handle));
     if (!at) return nullptr;
     std::lock_guard slot_lock(at->mutex);
+    if (at->session) lowest_free_ = std::min(lowest_free_, static_cast<std::size_t>(handle));
     return std::move(at->session);
 }
 

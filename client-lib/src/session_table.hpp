@@ -54,6 +54,7 @@ class SessionTable {
     std::mutex mutex_;  // for add() and remove(); taken before a slot's
     std::array<std::atomic<Chunk*>, kMaxChunks> chunks_{};
     std::vector<std::unique_ptr<Chunk>> owned_;  // chunks_' chunks, in order
+    std::size_t lowest_free_ = 0;                // every handle below is taken
 };
 
 }  // namespace imfs::client

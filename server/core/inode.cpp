@@ -8,15 +8,16 @@ namespace imfs::core {
 
 namespace {
 
-// st = {}, but in 64-byte pieces: GCC 12 clears all 144 bytes with one
-// `rep stosq`, whose start-up cost was a tenth of a cached stat; pieces
-// this size become plain vector stores.
+// st = {}, but in 64-byte pieces: GCC 12 clears x86-64's 144 bytes with
+// one `rep stosq`, whose start-up cost was a tenth of a cached stat; pieces
+// this size become plain vector stores (the loop is unrolled).
 void clear_stat(struct stat& st) noexcept {
-    static_assert(sizeof st > 128 && sizeof st <= 192);
+    constexpr std::size_t kPiece = 64;
     auto* bytes = reinterpret_cast<unsigned char*>(&st);
-    std::memset(bytes, 0, 64);
-    std::memset(bytes + 64, 0, 64);
-    std::memset(bytes + 128, 0, sizeof st - 128);
+    std::size_t at = 0;
+    for (; at + kPiece <= sizeof st; at += kPiece)
+        std::memset(bytes + at, 0, kPiece);
+    std::memset(bytes + at, 0, sizeof st - at);
 }
 
 bool not_after(const timespec& a, const timespec& b) {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <random>
 #include <string>
@@ -280,41 +281,50 @@ TEST(Load, EmbeddedThreadsShareOneTree) {
 // Sessions opened and closed by some threads while others call on handles
 // that are being closed: a call on a handle gets its session or EBADF,
 // never a closed session's state, and handles stay the lowest free ones.
+// The threads hold more sessions than one chunk of the table has slots
+// (256), so chunks are made while other threads look handles up.
 TEST(Load, EmbeddedSessionsComeAndGoWhileOthersCall) {
     const int first_free = imfs_session_open("mem:", "probe", nullptr);
     ASSERT_GE(first_free, 0);
     ASSERT_EQ(imfs_session_close(first_free), 0);
 
     constexpr int kChurners = 4;
+    constexpr int kHeld = 300;  // per churner: one alone goes past a chunk
     std::atomic<int> failures{0};
     std::atomic<int> highest{-1};
     std::atomic<int> recent{first_free};
     std::atomic<bool> done{false};
     auto fail = [&](const char* what, int handle) {
-        if (failures++ < 5)
-            ADD_FAILURE() << what << " (handle " << handle << "): " << strerror(errno);
+        if (failures++ < 5) ADD_FAILURE() << what << " (handle " << handle << ")";
     };
     std::vector<std::thread> churners;
     for (int t = 0; t < kChurners; ++t) {
         churners.emplace_back([&] {
-            for (int round = 0; round < 300 && failures == 0; ++round) {
-                const int s = imfs_session_open("mem:", "churn", nullptr);
-                if (s < 0) return fail("session_open", s);
-                int seen = highest.load();
-                while (s > seen && !highest.compare_exchange_weak(seen, s)) {
+            std::vector<int> held;
+            for (int round = 0; round < 10 && failures == 0; ++round) {
+                for (int i = 0; i < kHeld; ++i) {
+                    const int s = imfs_session_open("mem:", "churn", nullptr);
+                    if (s < 0) return fail("session_open", s);
+                    held.push_back(s);
+                    int seen = highest.load();
+                    while (s > seen && !highest.compare_exchange_weak(seen, s)) {
+                    }
+                    recent = s;
+                    struct stat st;
+                    if (imfs_stat(s, "/", &st) != 0 || !S_ISDIR(st.st_mode)) fail("stat /", s);
                 }
-                recent = s;
-                struct stat st;
-                if (imfs_stat(s, "/", &st) != 0 || !S_ISDIR(st.st_mode)) fail("stat /", s);
-                if (imfs_session_close(s) != 0) fail("session_close", s);
+                for (int s : held)
+                    if (imfs_session_close(s) != 0) fail("session_close", s);
+                held.clear();
             }
         });
     }
     std::vector<std::thread> callers;
     for (int t = 0; t < 2; ++t) {
-        callers.emplace_back([&] {
+        callers.emplace_back([&, t] {
             while (!done) {
-                const int s = recent.load();
+                // The newest handle, or one just below it that may be gone.
+                const int s = recent.load() - t;
                 struct stat st;
                 errno = 0;
                 const int result = imfs_stat(s, "/", &st);
@@ -329,13 +339,18 @@ TEST(Load, EmbeddedSessionsComeAndGoWhileOthersCall) {
     for (auto& t : callers)
         t.join();
     EXPECT_EQ(failures.load(), 0);
-    // At most kChurners sessions were open at once, so the lowest free
-    // handle never went past first_free + kChurners - 1.
-    EXPECT_GE(highest.load(), first_free);
-    EXPECT_LT(highest.load(), first_free + kChurners);
+    // At most kChurners * kHeld sessions were open at once, so the lowest
+    // free handle never went past first_free + kChurners * kHeld - 1; and
+    // even one churner alone went past a chunk's 256 slots.
+    EXPECT_GE(highest.load(), 256);
+    EXPECT_LT(highest.load(), first_free + kChurners * kHeld);
     struct stat st;
-    EXPECT_EQ(imfs_stat(first_free, "/", &st), -1);
-    EXPECT_EQ(errno, EBADF);
+    for (int handle : {first_free, highest.load(), -1, 1 << 20, INT_MAX}) {
+        EXPECT_EQ(imfs_stat(handle, "/", &st), -1) << handle;
+        EXPECT_EQ(errno, EBADF) << handle;
+        EXPECT_EQ(imfs_session_close(handle), -1) << handle;
+        EXPECT_EQ(errno, EBADF) << handle;
+    }
     // All closed: the next session gets first_free again.
     const int again = imfs_session_open("mem:", "probe", nullptr);
     EXPECT_EQ(again, first_free);

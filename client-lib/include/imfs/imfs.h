@@ -58,13 +58,15 @@ int imfs_embedded_init(const char* config_path);
  * policy admits the label; ENOENT/ENOTDIR when the subroot does not name a
  * directory; EROFS never (a read-only policy gives a read-only session);
  * connect(2)'s errno when no server answers; EPROTONOSUPPORT when the
- * server speaks another protocol version; EINVAL for a malformed endpoint. */
+ * server speaks another protocol version; EINVAL for a malformed endpoint;
+ * EMFILE when the process has 1,048,576 sessions open. */
 int imfs_session_open(const char* endpoint, const char* label,
                       const struct imfs_session_options* opts);
 /* Closes every descriptor of the session, then the session. */
 int imfs_session_close(int session);
 /* A new session whose descriptor table copies session's; the copies share
- * open file descriptions (offset and status flags), as after fork(2). */
+ * open file descriptions (offset and status flags), as after fork(2).
+ * EMFILE when the process has 1,048,576 sessions open. */
 int imfs_fork(int session);
 /* Closes the session's O_CLOEXEC descriptors, as a successful execve(2). */
 int imfs_exec(int session);
