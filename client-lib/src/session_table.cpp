@@ -16,6 +16,10 @@ SessionTable::Slot* SessionTable::slot(std::size_t handle) const {
     return chunk ? &chunk->slots[handle % kChunkSize] : nullptr;
 }
 
+SessionTable::Slot* SessionTable::slot(int handle) const {
+    return handle < 0 ? nullptr : slot(static_cast<std::size_t>(handle));
+}
+
 core::Result<int> SessionTable::add(std::shared_ptr<SessionBackend> session) {
     std::lock_guard lock(mutex_);
     // The lowest free handle. Every handle below the hint is taken, so a
@@ -38,8 +42,7 @@ core::Result<int> SessionTable::add(std::shared_ptr<SessionBackend> session) {
 }
 
 std::shared_ptr<SessionBackend> SessionTable::find(int handle) const {
-    if (handle < 0) return nullptr;
-    Slot* at = slot(static_cast<std::size_t>(handle));
+    Slot* at = slot(handle);
     if (!at) return nullptr;
     std::lock_guard slot_lock(at->mutex);
     return at->session;
@@ -47,8 +50,7 @@ std::shared_ptr<SessionBackend> SessionTable::find(int handle) const {
 
 std::shared_ptr<SessionBackend> SessionTable::remove(int handle) {
     std::lock_guard lock(mutex_);
-    if (handle < 0) return nullptr;
-    Slot* at = slot(static_cast<std::size_t>(handle));
+    Slot* at = slot(handle);
     if (!at) return nullptr;
     std::lock_guard slot_lock(at->mutex);
     if (at->session) lowest_free_ = std::min(lowest_free_, static_cast<std::size_t>(handle));

@@ -48,8 +48,10 @@ class SessionTable {
     struct Chunk {
         std::array<Slot, kChunkSize> slots;
     };
-    // The slot of handle, or nullptr if no chunk holds it yet.
+    // The slot of handle, or nullptr if no chunk holds it yet (or it is
+    // negative).
     Slot* slot(std::size_t handle) const;
+    Slot* slot(int handle) const;
 
     std::mutex mutex_;  // for add() and remove(); taken before a slot's
     std::array<std::atomic<Chunk*>, kMaxChunks> chunks_{};

@@ -75,7 +75,7 @@ Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::by
             }
             cookie = next->cookie + 1;
         }
-        if (s.writeable) dir.note_access(atime_locks_.of(dir));
+        if (s.writeable) dir.note_access(atime_locks_);
     }
     return used;
 }

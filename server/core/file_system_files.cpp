@@ -173,7 +173,7 @@ Result<std::size_t> FileSystem::read(Session& s, int fd, std::span<const iovec> 
             description->offset += done;
         }
         if (wanted > 0 && s.writeable && !(description->flags & O_NOATIME)) {
-            inode.note_access(atime_locks_.of(inode));
+            inode.note_access(atime_locks_);
         }
     }
     return done;

@@ -43,7 +43,7 @@ Result<void> FileSystem::fstatat(Session& s, int dirfd, const char* path, struct
     std::shared_lock lock(mutex_);
     Inode* node = IMFS_TRY(node_at_locked(s, dirfd, path, flags,
                                           AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
-    node->fill_stat(st, atime_locks_.of(*node));
+    node->fill_stat(st, atime_locks_);
     st.st_dev = kDeviceNumber;
     return {};
 }

@@ -104,7 +104,7 @@ Result<std::size_t> FileSystem::readlinkat(Session& s, int dirfd, const char* pa
         if (buffer.empty()) return fail(EINVAL);
         length = std::min(buffer.size(), node->link_target().size());
         node->link_target().copy(buffer.data(), length);
-        if (s.writeable) node->note_access(atime_locks_.of(*node));
+        if (s.writeable) node->note_access(atime_locks_);
     }
     return length;
 }

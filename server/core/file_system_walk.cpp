@@ -47,7 +47,7 @@ Result<void> FileSystem::walk(const WalkVisitor& visit) {
     WalkNode node;
     auto show = [&](const Inode& inode) {
         node.path = path;
-        inode.fill_stat(node.st, atime_locks_.of(inode));
+        inode.fill_stat(node.st, atime_locks_);
         node.st.st_dev = kDeviceNumber;
         node.link_target = inode.is_symlink() ? std::string_view(inode.link_target()) : "";
         node.data = inode.data();

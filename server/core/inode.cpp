@@ -131,17 +131,17 @@ bool Inode::atime_is_stale(const timespec& now) const noexcept {
     return not_after(atime, mtime) || not_after(atime, ctime) || now.tv_sec - atime.tv_sec >= kDay;
 }
 
-void Inode::note_access(std::mutex& atime_mutex) {
+void Inode::note_access(const AtimeLocks& atime_locks) {
     // Whether atime moves needs only the coarse clock (a few ms behind, a
     // third of the cost on a VM): the rule compares whole days, and the
     // other two tests need no clock. The new value is read precisely.
     timespec coarse{};
     clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
-    std::lock_guard lock(atime_mutex);
+    std::lock_guard lock(atime_locks.of(*this));
     if (atime_is_stale(coarse)) atime = current_time();
 }
 
-void Inode::fill_stat(struct stat& st, std::mutex& atime_mutex) const {
+void Inode::fill_stat(struct stat& st, const AtimeLocks& atime_locks) const {
     clear_stat(st);
     // The slot index: stable for the inode's life, like a disk file system's
     // inode number; the generation is kept for FUSE's lookup answers.
@@ -155,7 +155,7 @@ void Inode::fill_stat(struct stat& st, std::mutex& atime_mutex) const {
     st.st_blksize = 4096;
     st.st_blocks = static_cast<blkcnt_t>(blocks());
     {
-        std::lock_guard lock(atime_mutex);
+        std::lock_guard lock(atime_locks.of(*this));
         st.st_atim = atime;
     }
     st.st_mtim = mtime;

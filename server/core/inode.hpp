@@ -46,6 +46,8 @@ inline constexpr std::uint32_t kMaxLinks = UINT32_MAX;
 // An inode. Owns its content: the bytes of a regular file, the entries of a
 // directory, the target of a symlink. Device nodes carry only rdev.
 // Not thread-safe; the caller holds the tree lock (see file_system.hpp).
+class AtimeLocks;
+
 struct Inode {
     InodeId id;
     NodeType type = NodeType::regular;
@@ -105,16 +107,17 @@ struct Inode {
 
     void touch_atime(const timespec& now) { atime = now; }
     // A read of the node: moves atime to now by the relatime rule. Callable
-    // under the shared tree lock: atime_mutex guards atime there.
-    void note_access(std::mutex& atime_mutex);
+    // under the shared tree lock: this inode's mutex of atime_locks guards
+    // atime there.
+    void note_access(const AtimeLocks& atime_locks);
     void touch_mtime_ctime(const timespec& now) { mtime = ctime = now; }
     void touch_ctime(const timespec& now) { ctime = now; }
     // relatime: atime moves only when it is not newer than mtime or ctime,
     // or is a day old, as on a default Linux mount.
     bool atime_is_stale(const timespec& now) const noexcept;
 
-    // atime_mutex: as for note_access().
-    void fill_stat(struct stat& st, std::mutex& atime_mutex) const;
+    // atime_locks: as for note_access().
+    void fill_stat(struct stat& st, const AtimeLocks& atime_locks) const;
 };
 
 // The mutexes that guard inodes' atime where reads move it under the shared

@@ -32,7 +32,7 @@ class Walk {
 
     Result<void> push_symlink(Inode& link) {
         if (++links_followed_ > kMaxSymlinks) return fail(ELOOP);
-        if (ctx_.records_access) link.note_access(ctx_.atime_locks.of(link));
+        if (ctx_.records_access) link.note_access(ctx_.atime_locks);
         if (link.link_target().empty()) return fail(ENOENT);
         if (link.link_target().front() == '/') current_ = &ctx_.inodes.at(ctx_.root);
         push_text(link.link_target());

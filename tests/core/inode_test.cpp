@@ -28,14 +28,14 @@ bool same(const timespec& a, const timespec& b) {
 class RelatimeTest : public ::testing::Test {
   protected:
     Inode inode;
-    std::mutex atime_mutex;
+    AtimeLocks atime_locks;
 };
 
 TEST_F(RelatimeTest, AnAtimeNewerThanMtimeAndCtimeAndUnderADayOldStays) {
     inode.mtime = inode.ctime = seconds_ago(3600);
     inode.atime = seconds_ago(60);
     const timespec before = inode.atime;
-    inode.note_access(atime_mutex);
+    inode.note_access(atime_locks);
     EXPECT_TRUE(same(inode.atime, before));
 }
 
@@ -44,7 +44,7 @@ TEST_F(RelatimeTest, AnAtimeNotNewerThanMtimeMovesToNow) {
     inode.mtime = inode.atime;  // equal is not newer
     inode.ctime = seconds_ago(7200);
     const timespec lower = current_time();
-    inode.note_access(atime_mutex);
+    inode.note_access(atime_locks);
     const timespec upper = current_time();
     EXPECT_GE(inode.atime.tv_sec * 1'000'000'000 + inode.atime.tv_nsec,
               lower.tv_sec * 1'000'000'000 + lower.tv_nsec)
@@ -56,25 +56,25 @@ TEST_F(RelatimeTest, AnAtimeNotNewerThanCtimeMovesToNow) {
     inode.mtime = seconds_ago(7200);
     inode.ctime = seconds_ago(60);
     inode.atime = seconds_ago(3600);
-    inode.note_access(atime_mutex);
+    inode.note_access(atime_locks);
     EXPECT_GE(inode.atime.tv_sec, current_time().tv_sec - 1);
 }
 
 TEST_F(RelatimeTest, AnAtimeADayOldMovesEvenWhenNewerThanTheOthers) {
     inode.mtime = inode.ctime = seconds_ago(3 * kDay);
     inode.atime = seconds_ago(kDay + 5);
-    inode.note_access(atime_mutex);
+    inode.note_access(atime_locks);
     EXPECT_GE(inode.atime.tv_sec, current_time().tv_sec - 1);
 
     // Just under a day: stays.
     inode.atime = seconds_ago(kDay - 60);
     const timespec before = inode.atime;
-    inode.note_access(atime_mutex);
+    inode.note_access(atime_locks);
     EXPECT_TRUE(same(inode.atime, before));
 }
 
 TEST(InodeContentTest, StatShowsEachKindsSizeAndBlocks) {
-    std::mutex atime_mutex;
+    AtimeLocks atime_locks;
     struct stat st {};
 
     Inode file;
@@ -83,7 +83,7 @@ TEST(InodeContentTest, StatShowsEachKindsSizeAndBlocks) {
     ASSERT_NE(file.data(), nullptr);
     std::string bytes(5000, 'x');
     ASSERT_TRUE(file.file_data().write(0, std::as_bytes(std::span(bytes))).has_value());
-    file.fill_stat(st, atime_mutex);
+    file.fill_stat(st, atime_locks);
     EXPECT_EQ(st.st_size, 5000);
     EXPECT_EQ(st.st_blocks, 16) << "two 4 KiB pages, in 512-byte units";
     EXPECT_TRUE(S_ISREG(st.st_mode));
@@ -93,7 +93,7 @@ TEST(InodeContentTest, StatShowsEachKindsSizeAndBlocks) {
     link.reset_content();
     EXPECT_EQ(link.data(), nullptr);
     link.link_target() = "a/target";
-    link.fill_stat(st, atime_mutex);
+    link.fill_stat(st, atime_locks);
     EXPECT_EQ(st.st_size, 8);
     EXPECT_EQ(st.st_blocks, 0);
     EXPECT_TRUE(S_ISLNK(st.st_mode));
@@ -102,7 +102,7 @@ TEST(InodeContentTest, StatShowsEachKindsSizeAndBlocks) {
     fifo.type = NodeType::fifo;
     fifo.reset_content();
     EXPECT_EQ(fifo.data(), nullptr);
-    fifo.fill_stat(st, atime_mutex);
+    fifo.fill_stat(st, atime_locks);
     EXPECT_EQ(st.st_size, 0);
     EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
