@@ -1,6 +1,7 @@
 #include "core/page_pool.hpp"
 
 #include <sys/mman.h>
+#include <time.h>
 
 #include <array>
 #include <bit>
@@ -25,9 +26,10 @@ struct PagePool::Chunk {
     }
 
     PagePool* pool;
-    Chunk* prev = nullptr;  // links in pool->partial_
+    Chunk* prev = nullptr;  // links in pool->partial_ or pool->retained_
     Chunk* next = nullptr;
     std::size_t free_pages = kPagesPerChunk;
+    std::int64_t freed_at_ms = 0;  // when it was last retained
     std::array<std::uint64_t, kChunkSize / kPageSize / 64> free_mask;
 };
 
@@ -92,6 +94,14 @@ void populate(void* chunk) {
     (void)madvise(chunk, PagePool::kChunkSize, MADV_POPULATE_WRITE);
 }
 
+// The kernel may take the pages after the header whenever it needs memory;
+// until it does, they stay mapped and a write keeps them. A page it took
+// reads as zeros and is backed again on its next write. Advice only (4.5).
+void lazily_free(std::byte* chunk) {
+    (void)madvise(chunk + PagePool::kPageSize, PagePool::kChunkSize - PagePool::kPageSize,
+                  MADV_FREE);
+}
+
 }  // namespace
 
 PagePool& PagePool::process_pool() {
@@ -106,9 +116,15 @@ PagePool& PagePool::process_pool() {
     return holder.pool;
 }
 
+std::int64_t PagePool::monotonic_ms() noexcept {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return std::int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
+}
+
 PagePool::~PagePool() {
     assert(stats_.pages_in_use == 0);
-    if (spare_) unmap_chunk(spare_);
+    unmap_all(retained_);
 }
 
 void PagePool::ReturnPage::operator()(std::byte* page) const noexcept {
@@ -118,7 +134,7 @@ void PagePool::ReturnPage::operator()(std::byte* page) const noexcept {
 
 Result<PagePtr> PagePool::allocate() {
     std::lock_guard lock(mutex_);
-    Chunk* chunk = partial_ ? partial_ : take_chunk_locked();
+    Chunk* chunk = partial_.head ? partial_.head : take_chunk_locked();
     if (!chunk) return fail(ENOMEM);
     // The lowest free page, so that the used pages of a chunk that is never
     // full stay together.
@@ -128,11 +144,31 @@ Result<PagePtr> PagePool::allocate() {
     const auto index =
         word * 64 + static_cast<std::size_t>(std::countr_zero(chunk->free_mask[word]));
     chunk->free_mask[word] &= chunk->free_mask[word] - 1;
-    if (--chunk->free_pages == 0) unlink_locked(chunk);
+    if (--chunk->free_pages == 0) partial_.unlink(chunk);
     ++stats_.pages_in_use;
     std::byte* page = reinterpret_cast<std::byte*>(chunk) + index * kPageSize;
     unpoison(page, kPageSize);
     return PagePtr(page);
+}
+
+void PagePool::release_expired() noexcept {
+    ChunkList expired;
+    {
+        std::lock_guard lock(mutex_);
+        collect_expired_locked(expired);
+    }
+    unmap_all(expired);
+}
+
+void PagePool::release_retained() noexcept {
+    ChunkList retained;
+    {
+        std::lock_guard lock(mutex_);
+        stats_.chunks_mapped -= stats_.chunks_retained;
+        stats_.chunks_retained = 0;
+        retained = std::exchange(retained_, {});
+    }
+    unmap_all(retained);
 }
 
 PagePool::Stats PagePool::stats() const {
@@ -140,10 +176,16 @@ PagePool::Stats PagePool::stats() const {
     return stats_;
 }
 
-// An entirely free chunk, put at the head of partial_; null if none can be mapped.
+// An entirely free chunk, put at the head of partial_: the most recently
+// retained one, however long ago (a mapped chunk is the cheapest there is;
+// expiry is for chunks nobody asks for), else a new one; null if none can
+// be mapped.
 PagePool::Chunk* PagePool::take_chunk_locked() {
-    Chunk* chunk = std::exchange(spare_, nullptr);
-    if (!chunk) {
+    Chunk* chunk = retained_.head;
+    if (chunk) {
+        retained_.unlink(chunk);
+        --stats_.chunks_retained;
+    } else {
         std::byte* memory = map_chunk(next_address_);
         if (!memory) return nullptr;
         // Top-down layout: the kernel would place the next mapping below.
@@ -153,12 +195,12 @@ PagePool::Chunk* PagePool::take_chunk_locked() {
         poison(memory + kPageSize, kChunkSize - kPageSize);
         ++stats_.chunks_mapped;
     }
-    push_front_locked(chunk);
+    partial_.push_front(chunk);
     return chunk;
 }
 
 void PagePool::release(std::byte* page) noexcept {
-    Chunk* to_unmap = nullptr;
+    ChunkList expired;
     {
         std::lock_guard lock(mutex_);
         const auto base = reinterpret_cast<std::uintptr_t>(page) & ~(kChunkSize - 1);
@@ -167,35 +209,66 @@ void PagePool::release(std::byte* page) noexcept {
         chunk->free_mask[index / 64] |= std::uint64_t{1} << (index % 64);
         poison(page, kPageSize);
         --stats_.pages_in_use;
-        if (++chunk->free_pages == 1) push_front_locked(chunk);
+        if (++chunk->free_pages == 1) partial_.push_front(chunk);
         if (chunk->free_pages == kPagesPerChunk) {
-            unlink_locked(chunk);
-            if (!spare_) {
-                spare_ = chunk;
-            } else {
-                to_unmap = chunk;
-                --stats_.chunks_mapped;
-            }
+            partial_.unlink(chunk);
+            retain_locked(chunk);
+            collect_expired_locked(expired);
         }
     }
     // Outside the lock: unmapping flushes TLBs, other threads need not wait.
-    if (to_unmap) unmap_chunk(to_unmap);
+    unmap_all(expired);
 }
 
-void PagePool::push_front_locked(Chunk* chunk) noexcept {
+void PagePool::retain_locked(Chunk* chunk) noexcept {
+    lazily_free(reinterpret_cast<std::byte*>(chunk));
+    chunk->freed_at_ms = clock_();
+    retained_.push_front(chunk);
+    ++stats_.chunks_retained;
+}
+
+void PagePool::collect_expired_locked(ChunkList& expired) noexcept {
+    if (!retained_.tail) return;
+    const std::int64_t now = clock_();
+    // The oldest are at the tail; the newest is kept however old.
+    while (retained_.tail != retained_.head && now - retained_.tail->freed_at_ms >= kRetainMs) {
+        Chunk* chunk = retained_.tail;
+        retained_.unlink(chunk);
+        expired.push_front(chunk);
+        --stats_.chunks_retained;
+        --stats_.chunks_mapped;
+    }
+}
+
+void PagePool::unmap_all(ChunkList& chunks) noexcept {
+    while (Chunk* chunk = chunks.head) {
+        chunks.unlink(chunk);
+        unmap_chunk(chunk);
+    }
+}
+
+void PagePool::ChunkList::push_front(Chunk* chunk) noexcept {
     chunk->prev = nullptr;
-    chunk->next = partial_;
-    if (partial_) partial_->prev = chunk;
-    partial_ = chunk;
+    chunk->next = head;
+    if (head) {
+        head->prev = chunk;
+    } else {
+        tail = chunk;
+    }
+    head = chunk;
 }
 
-void PagePool::unlink_locked(Chunk* chunk) noexcept {
+void PagePool::ChunkList::unlink(Chunk* chunk) noexcept {
     if (chunk->prev) {
         chunk->prev->next = chunk->next;
     } else {
-        partial_ = chunk->next;
+        head = chunk->next;
     }
-    if (chunk->next) chunk->next->prev = chunk->prev;
+    if (chunk->next) {
+        chunk->next->prev = chunk->prev;
+    } else {
+        tail = chunk->prev;
+    }
     chunk->prev = chunk->next = nullptr;
 }
 

@@ -8,7 +8,21 @@
 // files stays fragmented after they are removed; and freed file memory
 // waits for malloc_trim. Here a page is page-aligned, a chunk's pages are
 // all backed in one call when it is mapped, and a chunk whose pages are all
-// free goes back to the kernel at once.
+// free goes back to the kernel within about a second.
+//
+// Why not at once: backing a page costs the kernel an allocation, a clear
+// and a page-table entry (1.1-1.5 us per 4 KiB on the VM this was measured
+// on, about what tmpfs pays to write the page), so a file system that
+// rewrites or replaces its files would pay for their memory again each
+// time. A chunk freed entirely is kept for kRetainMs, newest first, and
+// serves the next chunk asked for. Its pages are given to the kernel as
+// lazily free (MADV_FREE): the kernel may take them whenever it needs
+// memory, and until it does, reusing them costs nothing. A retained chunk
+// older than kRetainMs is unmapped when the pool next retains a chunk, or
+// by release_expired(), which imfsd calls once a second; the newest one is
+// kept, so a file that grows and shrinks around a chunk boundary does not
+// map and unmap on every page. Allocation never unmaps: it takes the
+// newest retained chunk, however old.
 //
 // Not huge pages: on a VM whose balloon hands freed 2 MiB blocks back to
 // the host, the first touch of a huge page cost 2.5-3.3 ms/MiB, which made
@@ -42,8 +56,16 @@ class PagePool {
     // Owns one page of kPageSize bytes.
     using PagePtr = std::unique_ptr<std::byte[], ReturnPage>;
 
+    // How long an entirely free chunk is kept for reuse.
+    static constexpr std::int64_t kRetainMs = 1000;
+    // Milliseconds from any fixed start; the pool's only source of time.
+    using Clock = std::int64_t (*)() noexcept;
+    // CLOCK_MONOTONIC_COARSE: a few nanoseconds, ticks of a few milliseconds.
+    static std::int64_t monotonic_ms() noexcept;
+
     struct Stats {
-        std::uint64_t chunks_mapped = 0;  // including the spare
+        std::uint64_t chunks_mapped = 0;  // including the retained ones
+        std::uint64_t chunks_retained = 0;
         std::uint64_t pages_in_use = 0;
     };
 
@@ -51,8 +73,8 @@ class PagePool {
     // pages may be freed by static destructors that run after its own would.
     static PagePool& process_pool();
 
-    PagePool() = default;
-    // Unmaps the spare chunk. Every page must have been returned.
+    explicit PagePool(Clock clock = &monotonic_ms) : clock_(clock) {}
+    // Unmaps the retained chunks. Every page must have been returned.
     ~PagePool();
     PagePool(const PagePool&) = delete;
     PagePool& operator=(const PagePool&) = delete;
@@ -61,24 +83,40 @@ class PagePool {
     // memory. Thread-safe, as is returning a page (from any thread).
     [[nodiscard]] Result<PagePtr> allocate();
 
+    // Unmaps the retained chunks freed kRetainMs or more ago, but the newest.
+    void release_expired() noexcept;
+    // Unmaps every retained chunk now.
+    void release_retained() noexcept;
+
     Stats stats() const;
 
   private:
     struct Chunk;
+    // A doubly linked list of chunks through their headers.
+    struct ChunkList {
+        Chunk* head = nullptr;
+        Chunk* tail = nullptr;
+
+        void push_front(Chunk* chunk) noexcept;
+        void unlink(Chunk* chunk) noexcept;
+    };
 
     void release(std::byte* page) noexcept;
     Chunk* take_chunk_locked();
-    void push_front_locked(Chunk* chunk) noexcept;
-    void unlink_locked(Chunk* chunk) noexcept;
+    void retain_locked(Chunk* chunk) noexcept;
+    // Moves the expired retained chunks to expired, to be unmapped once the
+    // lock is released.
+    void collect_expired_locked(ChunkList& expired) noexcept;
+    static void unmap_all(ChunkList& chunks) noexcept;
 
+    const Clock clock_;
     mutable std::mutex mutex_;
     // Chunks with at least one free and one used page. Allocation takes the
     // head, and a full chunk that gets a page back becomes the head, so
-    // nearly full chunks fill first and the emptiest drain and are unmapped.
-    Chunk* partial_ = nullptr;
-    // One entirely free chunk kept mapped, so a file that grows and shrinks
-    // around a chunk boundary does not map and unmap on every page.
-    Chunk* spare_ = nullptr;
+    // nearly full chunks fill first and the emptiest drain and are retained.
+    ChunkList partial_;
+    // Entirely free chunks, the most recently freed at the head.
+    ChunkList retained_;
     // Where the next chunk is tried first: just below the last one, so
     // chunks lie side by side and the kernel merges them into one mapping
     // (vm.max_map_count caps mappings at 65530: 128 GiB of separate chunks).

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/page_pool.hpp"
+
 namespace imfs::net {
 
 namespace {
@@ -32,6 +34,9 @@ void MemoryTrimmer::stop() {
 }
 
 void MemoryTrimmer::tick() {
+    // File pages freed a second ago or more, kept in case they were wanted
+    // again, go back to the kernel whether or not the heap is trimmed.
+    core::PagePool::process_pool().release_expired();
     const std::uint64_t bytes = registry_.file_system().bytes_used();
     const std::uint64_t connections = registry_.stats().connections;
     peak_bytes_ = std::max(peak_bytes_, bytes);

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +40,17 @@ std::uintptr_t chunk_of(const PagePtr& page) {
 bool is_mapped(std::uintptr_t address) {
     unsigned char resident;
     return mincore(reinterpret_cast<void*>(address), kPage, &resident) == 0;
+}
+
+// A clock the test moves: PagePool takes a function, so the time is global.
+std::atomic<std::int64_t> fake_now_ms{0};
+std::int64_t fake_clock() noexcept {
+    return fake_now_ms.load();
+}
+
+// Moves the fake clock past the time a freed chunk is kept.
+void let_retained_chunks_expire() {
+    fake_now_ms += PagePool::kRetainMs;
 }
 
 std::vector<PagePtr> allocate(PagePool& pool, std::size_t count) {
@@ -106,28 +118,110 @@ TEST(PagePool, ReusesAFreedPageBeforeMappingMore) {
     EXPECT_EQ(pool.stats().chunks_mapped, 1u);
 }
 
-TEST(PagePool, UnmapsAChunkOnceAllItsPagesAreFreeKeepingOneSpare) {
+TEST(PagePool, KeepsFreedChunksForASecondThenUnmapsAllButTheNewest) {
     std::vector<std::uintptr_t> chunks;
     {
-        PagePool pool;
+        PagePool pool(&fake_clock);
         std::vector<PagePtr> pages = allocate(pool, 3 * kPerChunk);
         for (std::size_t i = 0; i < pages.size(); i += kPerChunk)
             chunks.push_back(chunk_of(pages[i]));
         ASSERT_EQ(std::set(chunks.begin(), chunks.end()).size(), 3u);
         EXPECT_EQ(pool.stats().chunks_mapped, 3u);
 
+        // Freed, but kept: within the second nothing is unmapped.
         pages.clear();
         EXPECT_EQ(pool.stats().pages_in_use, 0u);
-        EXPECT_EQ(pool.stats().chunks_mapped, 1u);  // the spare
-        EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 1);
+        EXPECT_EQ(pool.stats().chunks_retained, 3u);
+        fake_now_ms += PagePool::kRetainMs - 1;
+        pool.release_expired();
+        EXPECT_EQ(pool.stats().chunks_mapped, 3u);
+        EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 3);
 
-        // The spare serves the next allocation; nothing new is mapped.
+        // A second after: all go but the newest.
+        fake_now_ms += 1;
+        pool.release_expired();
+        EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+        EXPECT_EQ(pool.stats().chunks_retained, 1u);
+        EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 1);
+        let_retained_chunks_expire();
+        pool.release_expired();
+        EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+
+        // The kept chunk serves the next allocation; nothing new is mapped.
         auto page = pool.allocate();
         ASSERT_TRUE(page);
         EXPECT_TRUE(is_mapped(chunk_of(*page)));
         EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+        EXPECT_EQ(pool.stats().chunks_retained, 0u);
     }
     EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 0);
+}
+
+TEST(PagePool, RetainedChunksServeTheNextAllocationsNewestFirst) {
+    PagePool pool(&fake_clock);
+    std::vector<PagePtr> older = allocate(pool, kPerChunk);
+    std::vector<PagePtr> newer = allocate(pool, kPerChunk);
+    const std::uintptr_t older_chunk = chunk_of(older[0]);
+    const std::uintptr_t newer_chunk = chunk_of(newer[0]);
+    older.clear();
+    newer.clear();
+    EXPECT_EQ(pool.stats().chunks_retained, 2u);
+
+    // Written pages: what the kernel did with the lazily freed memory does
+    // not matter, as a written page is the pool's again.
+    std::vector<PagePtr> again = allocate(pool, 2 * kPerChunk);
+    EXPECT_EQ(chunk_of(again[0]), newer_chunk);
+    EXPECT_EQ(chunk_of(again[kPerChunk]), older_chunk);
+    for (unsigned i = 0; i < again.size(); ++i)
+        stamp(again[i], i, 1);
+    for (unsigned i = 0; i < again.size(); ++i)
+        EXPECT_TRUE(has_stamp(again[i], i, 1)) << "page " << i;
+    EXPECT_EQ(pool.stats().chunks_mapped, 2u);
+    EXPECT_EQ(pool.stats().chunks_retained, 0u);
+}
+
+TEST(PagePool, RetainingAChunkUnmapsTheExpiredOnes) {
+    PagePool pool(&fake_clock);
+    std::vector<PagePtr> first = allocate(pool, 2 * kPerChunk);
+    std::vector<PagePtr> second = allocate(pool, kPerChunk);
+    first.clear();  // two chunks retained
+    let_retained_chunks_expire();
+    second.clear();  // a third, which unmaps the two expired ones
+    EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+    EXPECT_EQ(pool.stats().chunks_retained, 1u);
+}
+
+TEST(PagePool, AllocationReusesExpiredChunksRatherThanMapping) {
+    PagePool pool(&fake_clock);
+    const auto chunks = [](const std::vector<PagePtr>& pages) {
+        std::set<std::uintptr_t> set;
+        for (const PagePtr& page : pages)
+            set.insert(chunk_of(page));
+        return set;
+    };
+    std::vector<PagePtr> pages = allocate(pool, 3 * kPerChunk);
+    const std::set<std::uintptr_t> before = chunks(pages);
+    pages.clear();
+    let_retained_chunks_expire();
+    pages = allocate(pool, 3 * kPerChunk);
+    EXPECT_EQ(chunks(pages), before);
+    EXPECT_EQ(pool.stats().chunks_mapped, 3u);
+    EXPECT_EQ(pool.stats().chunks_retained, 0u);
+}
+
+TEST(PagePool, ReleaseRetainedUnmapsEveryFreeChunkNow) {
+    PagePool pool(&fake_clock);
+    std::vector<PagePtr> freed = allocate(pool, 2 * kPerChunk);
+    std::vector<PagePtr> kept = allocate(pool, 1);
+    const std::uintptr_t first = chunk_of(freed[0]);
+    const std::uintptr_t second = chunk_of(freed[kPerChunk]);
+    freed.clear();
+    pool.release_retained();
+    EXPECT_FALSE(is_mapped(first));
+    EXPECT_FALSE(is_mapped(second));
+    EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+    EXPECT_EQ(pool.stats().chunks_retained, 0u);
+    EXPECT_TRUE(is_mapped(chunk_of(kept[0])));
 }
 
 TEST(PagePool, GrowingAndShrinkingAcrossAChunkBoundaryDoesNotRemap) {
@@ -146,7 +240,7 @@ TEST(PagePool, GrowingAndShrinkingAcrossAChunkBoundaryDoesNotRemap) {
 }
 
 TEST(PagePool, ManyThreadsAllocateAndFreeConcurrently) {
-    PagePool pool;
+    PagePool pool(&fake_clock);
     constexpr unsigned kThreads = 4;
     constexpr unsigned kSteps = 20000;
     std::vector<char> intact(kThreads, false);  // not vector<bool>: one byte per thread
@@ -182,15 +276,18 @@ TEST(PagePool, ManyThreadsAllocateAndFreeConcurrently) {
     for (unsigned t = 0; t < kThreads; ++t)
         EXPECT_TRUE(intact[t]) << "thread " << t;
     EXPECT_EQ(pool.stats().pages_in_use, 0u);
+    EXPECT_EQ(pool.stats().chunks_retained, pool.stats().chunks_mapped);
+    let_retained_chunks_expire();
+    pool.release_expired();
     EXPECT_EQ(pool.stats().chunks_mapped, 1u);
 }
 
 TEST(PagePool, APageCanBeFreedOnAnotherThread) {
-    PagePool pool;
+    PagePool pool(&fake_clock);
     std::vector<PagePtr> pages = allocate(pool, 2 * kPerChunk);
     std::thread([&pages] { pages.clear(); }).join();
     EXPECT_EQ(pool.stats().pages_in_use, 0u);
-    EXPECT_EQ(pool.stats().chunks_mapped, 1u);
+    EXPECT_EQ(pool.stats().chunks_retained, 2u);
 }
 
 TEST(PagePool, ProcessPoolIsOne) {
