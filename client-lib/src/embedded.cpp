@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "config/config.hpp"
+#include "core/immortal.hpp"
 #include "policies/admission.hpp"
 #include "policies/policy_set.hpp"
 #include "policies/quota_accounts.hpp"
@@ -14,20 +15,31 @@ namespace imfs::client {
 
 namespace {
 
-std::mutex embedded_mutex;
-std::shared_ptr<core::FileSystem> embedded;
-// Set when a config was loaded; without one every label gets "/".
-std::shared_ptr<const policies::PolicySet> embedded_policies;
-// The quota accounts of those policies (thread-safe itself).
-policies::QuotaAccounts embedded_accounts;
+// "mem:": the file system of this process and what admits its sessions.
+struct Embedded {
+    std::mutex mutex;
+    std::shared_ptr<core::FileSystem> fs;
+    // Set when a config was loaded; without one every label gets "/".
+    std::shared_ptr<const policies::PolicySet> policies;
+    // The quota accounts of those policies (thread-safe itself).
+    policies::QuotaAccounts accounts;
+};
+
+// Never destroyed: a program may still call imfs_* while it exits, and its
+// sessions' quota charges refer to the accounts.
+Embedded& embedded() {
+    static core::Immortal<Embedded> state;
+    return state.get();
+}
 
 }  // namespace
 
 core::Result<void> embedded_init(const char* config_path) {
-    std::lock_guard lock(embedded_mutex);
-    if (embedded) return core::fail(EBUSY);
+    Embedded& e = embedded();
+    std::lock_guard lock(e.mutex);
+    if (e.fs) return core::fail(EBUSY);
     if (config_path == nullptr) {
-        embedded = std::make_shared<core::FileSystem>(config::machine_default_limits());
+        e.fs = std::make_shared<core::FileSystem>(config::machine_default_limits());
         return {};
     }
     auto loaded = config::load_file_system(config_path, config::machine_default_limits());
@@ -35,24 +47,26 @@ core::Result<void> embedded_init(const char* config_path) {
         config::print(std::cerr, loaded.error());
         return core::fail(EINVAL);
     }
-    embedded_policies = std::make_shared<const policies::PolicySet>(loaded->config.policies);
-    embedded_accounts.apply(*embedded_policies);
-    embedded = std::move(loaded->fs);
+    e.policies = std::make_shared<const policies::PolicySet>(loaded->config.policies);
+    e.accounts.apply(*e.policies);
+    e.fs = std::move(loaded->fs);
     return {};
 }
 
 std::shared_ptr<core::FileSystem> embedded_fs() {
-    std::lock_guard lock(embedded_mutex);
-    if (!embedded) embedded = std::make_shared<core::FileSystem>(config::machine_default_limits());
-    return embedded;
+    Embedded& e = embedded();
+    std::lock_guard lock(e.mutex);
+    if (!e.fs) e.fs = std::make_shared<core::FileSystem>(config::machine_default_limits());
+    return e.fs;
 }
 
 core::Result<policies::Admission> embedded_admit(std::string_view label,
                                                  const policies::SessionWishes& wishes) {
+    Embedded& e = embedded();
     std::shared_ptr<const policies::PolicySet> policies;
     {
-        std::lock_guard lock(embedded_mutex);
-        policies = embedded_policies;
+        std::lock_guard lock(e.mutex);
+        policies = e.policies;
     }
     if (!policies) {
         // Without a config: root "/", writeable, trusted, uid 0.
@@ -62,7 +76,7 @@ core::Result<policies::Admission> embedded_admit(std::string_view label,
         return policies::admit(open, wishes);
     }
     // No listener in between: the client's label is the whole label.
-    return policies::admit(*policies, label, wishes, &embedded_accounts);
+    return policies::admit(*policies, label, wishes, &e.accounts);
 }
 
 }  // namespace imfs::client

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/immortal.hpp"
+
 namespace imfs::client {
 
 SessionTable& SessionTable::instance() {
-    static SessionTable table;
-    return table;
+    // Never destroyed: a program may still call imfs_* while it exits.
+    static core::Immortal<SessionTable> table;
+    return table.get();
 }
 
 SessionTable::Slot* SessionTable::slot(std::size_t handle) const {

@@ -10,6 +10,7 @@
 #include <new>
 #include <utility>
 
+#include "core/immortal.hpp"
 #include "core/sanitizers.hpp"
 #if IMFS_ASAN
 #include <sanitizer/asan_interface.h>
@@ -105,15 +106,8 @@ void lazily_free(std::byte* chunk) {
 }  // namespace
 
 PagePool& PagePool::process_pool() {
-    // A union member is destroyed only if its destructor is called, and
-    // Holder never calls it.
-    union Holder {
-        PagePool pool;
-        Holder() : pool() {}
-        ~Holder() {}
-    };
-    static Holder holder;
-    return holder.pool;
+    static Immortal<PagePool> pool;
+    return pool.get();
 }
 
 std::int64_t PagePool::monotonic_ms() noexcept {
