@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <utility>
 
 namespace imfs::core {
 
@@ -16,10 +15,7 @@ namespace imfs::core {
 template <class T>
 class Immortal {
   public:
-    template <class... Args>
-    explicit Immortal(Args&&... args) {
-        std::construct_at(&value_, std::forward<Args>(args)...);
-    }
+    Immortal() { std::construct_at(&value_); }
     ~Immortal() {}
     Immortal(const Immortal&) = delete;
     Immortal& operator=(const Immortal&) = delete;

@@ -31,6 +31,7 @@ struct PagePool::Chunk {
     Chunk* next = nullptr;
     std::size_t free_pages = kPagesPerChunk;
     std::int64_t freed_at_ms = 0;  // when it was last retained
+    bool lazily_freed = false;     // its pages were given to the kernel as lazily free
     std::array<std::uint64_t, kChunkSize / kPageSize / 64> free_mask;
 };
 
@@ -149,7 +150,7 @@ void PagePool::release_expired() noexcept {
     ChunkList expired;
     {
         std::lock_guard lock(mutex_);
-        collect_expired_locked(expired);
+        collect_expired_locked(expired, clock_());
     }
     unmap_all(expired);
 }
@@ -160,6 +161,7 @@ void PagePool::release_retained() noexcept {
         std::lock_guard lock(mutex_);
         stats_.chunks_mapped -= stats_.chunks_retained;
         stats_.chunks_retained = 0;
+        stats_.chunks_lazily_free = 0;
         retained = std::exchange(retained_, {});
     }
     unmap_all(retained);
@@ -179,6 +181,7 @@ PagePool::Chunk* PagePool::take_chunk_locked() {
     if (chunk) {
         retained_.unlink(chunk);
         --stats_.chunks_retained;
+        if (chunk->lazily_freed) --stats_.chunks_lazily_free;
     } else {
         std::byte* memory = map_chunk(next_address_);
         if (!memory) return nullptr;
@@ -206,24 +209,33 @@ void PagePool::release(std::byte* page) noexcept {
         if (++chunk->free_pages == 1) partial_.push_front(chunk);
         if (chunk->free_pages == kPagesPerChunk) {
             partial_.unlink(chunk);
-            retain_locked(chunk);
-            collect_expired_locked(expired);
+            const std::int64_t now = clock_();
+            retain_locked(chunk, now);
+            collect_expired_locked(expired, now);
         }
     }
     // Outside the lock: unmapping flushes TLBs, other threads need not wait.
     unmap_all(expired);
 }
 
-void PagePool::retain_locked(Chunk* chunk) noexcept {
-    lazily_free(reinterpret_cast<std::byte*>(chunk));
-    chunk->freed_at_ms = clock_();
+void PagePool::retain_locked(Chunk* chunk, std::int64_t now) noexcept {
+    // The newest retained chunk keeps its pages, so that a file growing and
+    // shrinking across a chunk boundary makes no system call per page. The
+    // one it displaces is advised now, under the lock: once the lock is let
+    // go another thread may take it and write to it, and advice given after
+    // that write would let the kernel drop the data.
+    if (Chunk* previous = retained_.head; previous && !previous->lazily_freed) {
+        lazily_free(reinterpret_cast<std::byte*>(previous));
+        previous->lazily_freed = true;
+        ++stats_.chunks_lazily_free;
+    }
+    chunk->freed_at_ms = now;
+    chunk->lazily_freed = false;
     retained_.push_front(chunk);
     ++stats_.chunks_retained;
 }
 
-void PagePool::collect_expired_locked(ChunkList& expired) noexcept {
-    if (!retained_.tail) return;
-    const std::int64_t now = clock_();
+void PagePool::collect_expired_locked(ChunkList& expired, std::int64_t now) noexcept {
     // The oldest are at the tail; the newest is kept however old.
     while (retained_.tail != retained_.head && now - retained_.tail->freed_at_ms >= kRetainMs) {
         Chunk* chunk = retained_.tail;
@@ -231,6 +243,7 @@ void PagePool::collect_expired_locked(ChunkList& expired) noexcept {
         expired.push_front(chunk);
         --stats_.chunks_retained;
         --stats_.chunks_mapped;
+        if (chunk->lazily_freed) --stats_.chunks_lazily_free;
     }
 }
 

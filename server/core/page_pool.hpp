@@ -8,20 +8,23 @@
 // files stays fragmented after they are removed; and freed file memory
 // waits for malloc_trim. Here a page is page-aligned, a chunk's pages are
 // all backed in one call when it is mapped, and a chunk whose pages are all
-// free goes back to the kernel within about a second.
+// free goes back to the kernel once it has been free for a second and the
+// pool looks (see below).
 //
 // Why not at once: backing a page costs the kernel an allocation, a clear
 // and a page-table entry (1.1-1.5 us per 4 KiB on the VM this was measured
 // on, about what tmpfs pays to write the page), so a file system that
 // rewrites or replaces its files would pay for their memory again each
-// time. A chunk freed entirely is kept for kRetainMs, newest first, and
-// serves the next chunk asked for. Its pages are given to the kernel as
-// lazily free (MADV_FREE): the kernel may take them whenever it needs
-// memory, and until it does, reusing them costs nothing. A retained chunk
-// older than kRetainMs is unmapped when the pool next retains a chunk, or
-// by release_expired(), which imfsd calls once a second; the newest one is
-// kept, so a file that grows and shrinks around a chunk boundary does not
-// map and unmap on every page. Allocation never unmaps: it takes the
+// time. A chunk freed entirely is retained, newest first, and serves the
+// next chunk asked for. Once another is retained after it, its pages are
+// given to the kernel as lazily free (MADV_FREE): the kernel may take them
+// whenever it needs memory, and until it does, reusing them costs nothing.
+// A retained chunk kRetainMs old is unmapped when the pool next retains a
+// chunk, or by release_expired(), which imfsd calls once a second (so
+// within two seconds there; an embedded process that frees nothing more
+// keeps them, lazily free, until it does). The newest is kept however old,
+// so a file that grows and shrinks around a chunk boundary does not map and
+// unmap, nor advise, on every page. Allocation never unmaps: it takes the
 // newest retained chunk, however old.
 //
 // Not huge pages: on a VM whose balloon hands freed 2 MiB blocks back to
@@ -66,6 +69,8 @@ class PagePool {
     struct Stats {
         std::uint64_t chunks_mapped = 0;  // including the retained ones
         std::uint64_t chunks_retained = 0;
+        // Of those, the ones whose pages the kernel may take (MADV_FREE).
+        std::uint64_t chunks_lazily_free = 0;
         std::uint64_t pages_in_use = 0;
     };
 
@@ -79,13 +84,15 @@ class PagePool {
     PagePool(const PagePool&) = delete;
     PagePool& operator=(const PagePool&) = delete;
 
-    // A page of unspecified contents; ENOMEM if the kernel maps no more
+    // A page of unspecified contents, which may even change (to zeros, if
+    // the kernel takes a lazily free page) until the page is first written:
+    // write all of it before reading any. ENOMEM if the kernel maps no more
     // memory. Thread-safe, as is returning a page (from any thread).
     [[nodiscard]] Result<PagePtr> allocate();
 
     // Unmaps the retained chunks freed kRetainMs or more ago, but the newest.
     void release_expired() noexcept;
-    // Unmaps every retained chunk now.
+    // Unmaps every retained chunk now (for tests that cap the address space).
     void release_retained() noexcept;
 
     Stats stats() const;
@@ -103,10 +110,10 @@ class PagePool {
 
     void release(std::byte* page) noexcept;
     Chunk* take_chunk_locked();
-    void retain_locked(Chunk* chunk) noexcept;
-    // Moves the expired retained chunks to expired, to be unmapped once the
-    // lock is released.
-    void collect_expired_locked(ChunkList& expired) noexcept;
+    void retain_locked(Chunk* chunk, std::int64_t now) noexcept;
+    // Moves the retained chunks expired at now to expired, to be unmapped
+    // once the lock is released.
+    void collect_expired_locked(ChunkList& expired, std::int64_t now) noexcept;
     static void unmap_all(ChunkList& chunks) noexcept;
 
     const Clock clock_;

@@ -137,12 +137,13 @@ TEST(PagePool, KeepsFreedChunksForASecondThenUnmapsAllButTheNewest) {
         EXPECT_EQ(pool.stats().chunks_mapped, 3u);
         EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 3);
 
-        // A second after: all go but the newest.
+        // A second after: all go but the newest (the last freed).
         fake_now_ms += 1;
         pool.release_expired();
         EXPECT_EQ(pool.stats().chunks_mapped, 1u);
         EXPECT_EQ(pool.stats().chunks_retained, 1u);
         EXPECT_EQ(std::ranges::count_if(chunks, is_mapped), 1);
+        EXPECT_TRUE(is_mapped(chunks.back()));
         let_retained_chunks_expire();
         pool.release_expired();
         EXPECT_EQ(pool.stats().chunks_mapped, 1u);
@@ -186,10 +187,69 @@ TEST(PagePool, RetainingAChunkUnmapsTheExpiredOnes) {
     std::vector<PagePtr> second = allocate(pool, kPerChunk);
     first.clear();  // two chunks retained
     let_retained_chunks_expire();
+    const std::uintptr_t third = chunk_of(second[0]);
     second.clear();  // a third, which unmaps the two expired ones
     EXPECT_EQ(pool.stats().chunks_mapped, 1u);
     EXPECT_EQ(pool.stats().chunks_retained, 1u);
+    EXPECT_TRUE(is_mapped(third));
 }
+
+TEST(PagePool, OnlyChunksRetainedBeforeTheNewestAreLazilyFree) {
+    PagePool pool(&fake_clock);
+    std::vector<PagePtr> pages = allocate(pool, 3 * kPerChunk);
+    pages.resize(2 * kPerChunk);
+    EXPECT_EQ(pool.stats().chunks_retained, 1u);
+    EXPECT_EQ(pool.stats().chunks_lazily_free, 0u);  // the newest: no system call
+    pages.clear();
+    EXPECT_EQ(pool.stats().chunks_retained, 3u);
+    EXPECT_EQ(pool.stats().chunks_lazily_free, 2u);
+
+    // Taken for reuse, newest first: the one not advised, then the others.
+    pages = allocate(pool, kPerChunk);
+    EXPECT_EQ(pool.stats().chunks_lazily_free, 2u);
+    // Then the two advised ones; the first chunk, freed after, is retained
+    // alone, so nothing is lazily free.
+    pages = allocate(pool, 2 * kPerChunk);
+    EXPECT_EQ(pool.stats().chunks_retained, 1u);
+    EXPECT_EQ(pool.stats().chunks_lazily_free, 0u);
+    let_retained_chunks_expire();
+    pool.release_expired();
+    EXPECT_EQ(pool.stats().chunks_retained, 1u);  // the newest stays
+    // Retaining the other two unmaps the expired one; the older of them is
+    // lazily free.
+    pages.clear();
+    EXPECT_EQ(pool.stats().chunks_retained, 2u);
+    EXPECT_EQ(pool.stats().chunks_lazily_free, 1u);
+    pool.release_retained();
+    EXPECT_EQ(pool.stats().chunks_lazily_free, 0u);
+    EXPECT_EQ(pool.stats().chunks_mapped, 0u);
+}
+
+#ifdef MADV_PAGEOUT
+TEST(PagePool, PagesTheKernelTookFromARetainedChunkServeAsAnyOther) {
+    PagePool pool(&fake_clock);
+    std::vector<PagePtr> pages = allocate(pool, 2 * kPerChunk);
+    for (unsigned i = 0; i < pages.size(); ++i)
+        stamp(pages[i], i, 0);
+    const std::uintptr_t older = chunk_of(pages[0]);
+    pages.clear();  // the first chunk, then the second: the first is lazily free
+    ASSERT_EQ(pool.stats().chunks_lazily_free, 1u);
+    // The kernel takes lazily free pages when it reclaims: make it reclaim
+    // (Linux 5.4). Taken, they read as zeros.
+    ASSERT_EQ(madvise(reinterpret_cast<void*>(older + kPage), kChunk - kPage, MADV_PAGEOUT), 0);
+    std::vector<PagePtr> again = allocate(pool, 2 * kPerChunk);
+    ASSERT_EQ(chunk_of(again[kPerChunk]), older);
+    for (std::size_t p = kPerChunk; p < again.size(); ++p) {
+        EXPECT_TRUE(std::all_of(again[p].get(), again[p].get() + kPage,
+                                [](std::byte b) { return b == std::byte{0}; }))
+            << "page " << p << " kept what its old owner wrote";
+    }
+    for (unsigned i = 0; i < again.size(); ++i)
+        stamp(again[i], i, 1);
+    for (unsigned i = 0; i < again.size(); ++i)
+        EXPECT_TRUE(has_stamp(again[i], i, 1)) << "page " << i;
+}
+#endif
 
 TEST(PagePool, AllocationReusesExpiredChunksRatherThanMapping) {
     PagePool pool(&fake_clock);
@@ -245,6 +305,15 @@ TEST(PagePool, ManyThreadsAllocateAndFreeConcurrently) {
     constexpr unsigned kSteps = 20000;
     std::vector<char> intact(kThreads, false);  // not vector<bool>: one byte per thread
     std::vector<std::thread> threads;
+    // Time passes while they work: expired chunks are unmapped beside them.
+    std::atomic<bool> done{false};
+    std::thread clock([&pool, &done] {
+        while (!done.load()) {
+            fake_now_ms += PagePool::kRetainMs / 4;
+            pool.release_expired();
+            std::this_thread::yield();
+        }
+    });
     for (unsigned t = 0; t < kThreads; ++t) {
         threads.emplace_back([&pool, &intact, t] {
             std::mt19937 random(t);
@@ -273,6 +342,8 @@ TEST(PagePool, ManyThreadsAllocateAndFreeConcurrently) {
     }
     for (std::thread& thread : threads)
         thread.join();
+    done = true;
+    clock.join();
     for (unsigned t = 0; t < kThreads; ++t)
         EXPECT_TRUE(intact[t]) << "thread " << t;
     EXPECT_EQ(pool.stats().pages_in_use, 0u);

@@ -18,7 +18,9 @@
  *     EIO.
  *  5. Thread safety: every call may be made from any thread, on the same or
  *     different sessions. Calls on one descriptor are atomic with respect to
- *     its file offset, as on Linux.
+ *     its file offset, as on Linux. Calls also work while the process exits
+ *     (from an atexit handler or a static destructor): the library's state
+ *     is never destroyed, and sessions left open are not closed at exit.
  *  6. Extensions that POSIX lacks are marked "IMFS extension".
  */
 #ifndef IMFS_IMFS_H
