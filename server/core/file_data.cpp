@@ -19,7 +19,7 @@ static_assert(kPage == PagePool::kPageSize);
 constexpr std::uint64_t kLastPage = (FileData::kMaxSize - 1) / kPage;
 constexpr std::uint64_t kAllPages = std::numeric_limits<std::uint64_t>::max();
 // Smallest small buffer: below this, doubling would only churn the allocator.
-constexpr std::uint32_t kMinSmallCapacity = 64;
+constexpr std::uint32_t kMinSmallCapacity = PagePool::kMinBlock;
 
 // Pages under one node at level (a leaf is level 1).
 constexpr std::uint64_t span(unsigned level) {
@@ -179,7 +179,7 @@ Result<std::size_t> FileData::write(std::uint64_t offset, std::span<const std::b
     const std::uint64_t end = offset + in.size();
     std::size_t done = in.size();
     if (!root_ && end <= kPage) {
-        write_small(offset, in);
+        IMFS_TRY(write_small(offset, in));
     } else {
         IMFS_TRY(move_small_into_table());
         done = write_pages(offset, in);
@@ -190,12 +190,12 @@ Result<std::size_t> FileData::write(std::uint64_t offset, std::span<const std::b
     return done;
 }
 
-void FileData::write_small(std::uint64_t offset, std::span<const std::byte> in) {
+Result<void> FileData::write_small(std::uint64_t offset, std::span<const std::byte> in) {
     const auto end = static_cast<std::uint32_t>(offset + in.size());
     if (end > small_.cap) {
         // Powers of two: appending byte by byte copies each byte O(1) times.
         const std::uint32_t cap = std::max(kMinSmallCapacity, std::bit_ceil(end));
-        auto grown = std::make_unique_for_overwrite<std::byte[]>(cap);
+        PagePool::BlockPtr grown = IMFS_TRY(PagePool::process_pool().allocate_block(cap));
         if (small_.len > 0) std::memcpy(grown.get(), small_.bytes.get(), small_.len);
         small_.bytes = std::move(grown);
         small_.cap = cap;
@@ -203,6 +203,7 @@ void FileData::write_small(std::uint64_t offset, std::span<const std::byte> in) 
     if (offset > small_.len) std::memset(small_.bytes.get() + small_.len, 0, offset - small_.len);
     std::memcpy(small_.bytes.get() + offset, in.data(), in.size());
     small_.len = std::max(small_.len, end);
+    return {};
 }
 
 std::size_t FileData::write_pages(std::uint64_t offset, std::span<const std::byte> in) {

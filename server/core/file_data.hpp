@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 
+#include "core/page_pool.hpp"
 #include "core/result.hpp"
 
 namespace imfs::core {
@@ -133,7 +134,9 @@ class FileData {
 
     void swap(FileData& other) noexcept;
 
-    void write_small(std::uint64_t offset, std::span<const std::byte> in);
+    // ENOMEM when the buffer must grow and no block can be had; then the
+    // file is unchanged.
+    [[nodiscard]] Result<void> write_small(std::uint64_t offset, std::span<const std::byte> in);
     // Returns the bytes written: fewer than in.size() only out of memory.
     std::size_t write_pages(std::uint64_t offset, std::span<const std::byte> in);
     // ENOMEM when no page can be had; then the leaf is unchanged.
@@ -168,7 +171,7 @@ class FileData {
     // bytes, the rest read as zeros, and there is no table; len is 0 only
     // when bytes is null.
     struct SmallBuffer {
-        std::unique_ptr<std::byte[]> bytes;
+        PagePool::BlockPtr bytes;  // cap bytes
         std::uint32_t len = 0;
         std::uint32_t cap = 0;
     } small_;

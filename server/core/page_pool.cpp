@@ -18,10 +18,19 @@
 
 namespace imfs::core {
 
+// A page cut into blocks of one size. Bit i of free_blocks: block i is free.
+struct PagePool::Slab {
+    Slab* prev = nullptr;  // links in pool->partial_slabs_[size_index]
+    Slab* next = nullptr;
+    std::uint64_t free_blocks = 0;
+    std::size_t size_index = 0;  // the block size is kMinBlock << size_index
+};
+
 // A chunk's header, in its first page. Bit i of free_mask: page i is free
 // (page 0, the header, never is).
 struct PagePool::Chunk {
     explicit Chunk(PagePool& owner) : pool(&owner) {
+        static_assert(sizeof(Chunk) <= kPageSize);
         free_mask.fill(~std::uint64_t{0});
         free_mask[0] &= ~std::uint64_t{1};
     }
@@ -33,11 +42,23 @@ struct PagePool::Chunk {
     std::int64_t freed_at_ms = 0;  // when it was last retained
     bool lazily_freed = false;     // its pages were given to the kernel as lazily free
     std::array<std::uint64_t, kChunkSize / kPageSize / 64> free_mask;
+    // slabs[i] describes page i while it is cut into blocks.
+    std::array<Slab, kChunkSize / kPageSize> slabs{};
 };
 
 namespace {
 
 static_assert(PagePool::kChunkSize / PagePool::kPageSize % 64 == 0);
+static_assert(PagePool::kPageSize / PagePool::kMinBlock <= 64, "a slab's blocks fit one mask");
+
+std::uintptr_t chunk_base(const void* inside) {
+    return reinterpret_cast<std::uintptr_t>(inside) & ~(PagePool::kChunkSize - 1);
+}
+
+std::uint64_t all_blocks(std::size_t size_index) {
+    const std::size_t blocks = PagePool::kPageSize / (PagePool::kMinBlock << size_index);
+    return blocks == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << blocks) - 1;
+}
 
 std::byte* map_anonymous(void* address, std::size_t size, int flags) {
     void* mapped =
@@ -123,14 +144,24 @@ PagePool::~PagePool() {
 }
 
 void PagePool::ReturnPage::operator()(std::byte* page) const noexcept {
-    const auto base = reinterpret_cast<std::uintptr_t>(page) & ~(kChunkSize - 1);
-    std::launder(reinterpret_cast<Chunk*>(base))->pool->release(page);
+    std::launder(reinterpret_cast<Chunk*>(chunk_base(page)))->pool->release(page);
+}
+
+void PagePool::ReturnBlock::operator()(std::byte* block) const noexcept {
+    std::launder(reinterpret_cast<Chunk*>(chunk_base(block)))->pool->release_block(block);
 }
 
 Result<PagePtr> PagePool::allocate() {
     std::lock_guard lock(mutex_);
+    std::byte* page = allocate_page_locked();
+    if (!page) return fail(ENOMEM);
+    unpoison(page, kPageSize);
+    return PagePtr(page);
+}
+
+std::byte* PagePool::allocate_page_locked() {
     Chunk* chunk = partial_.head ? partial_.head : take_chunk_locked();
-    if (!chunk) return fail(ENOMEM);
+    if (!chunk) return nullptr;
     // The lowest free page, so that the used pages of a chunk that is never
     // full stay together.
     std::size_t word = 0;
@@ -141,9 +172,83 @@ Result<PagePtr> PagePool::allocate() {
     chunk->free_mask[word] &= chunk->free_mask[word] - 1;
     if (--chunk->free_pages == 0) partial_.unlink(chunk);
     ++stats_.pages_in_use;
-    std::byte* page = reinterpret_cast<std::byte*>(chunk) + index * kPageSize;
-    unpoison(page, kPageSize);
-    return PagePtr(page);
+    return reinterpret_cast<std::byte*>(chunk) + index * kPageSize;
+}
+
+Result<PagePool::BlockPtr> PagePool::allocate_block(std::size_t size) {
+    assert(std::has_single_bit(size) && size >= kMinBlock && size <= kPageSize);
+    const auto size_index =
+        static_cast<std::size_t>(std::countr_zero(size) - std::countr_zero(kMinBlock));
+    std::lock_guard lock(mutex_);
+    Slab* slab = partial_slabs_[size_index];
+    if (!slab) {
+        std::byte* page = allocate_page_locked();
+        if (!page) return fail(ENOMEM);
+        Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(chunk_base(page)));
+        slab =
+            &chunk->slabs[(reinterpret_cast<std::uintptr_t>(page) - chunk_base(page)) / kPageSize];
+        slab->size_index = size_index;
+        slab->free_blocks = all_blocks(size_index);
+        slab->prev = nullptr;
+        slab->next = nullptr;
+        partial_slabs_[size_index] = slab;
+    }
+    const auto index = static_cast<std::size_t>(std::countr_zero(slab->free_blocks));
+    slab->free_blocks &= slab->free_blocks - 1;
+    if (slab->free_blocks == 0) unlink_slab_locked(slab);
+    ++stats_.blocks_in_use;
+    std::byte* block = page_of(slab) + index * size;
+    unpoison(block, size);
+    return BlockPtr(block);
+}
+
+void PagePool::release_block(std::byte* block) noexcept {
+    ChunkList expired;
+    {
+        std::lock_guard lock(mutex_);
+        const std::uintptr_t base = chunk_base(block);
+        Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(base));
+        const std::size_t page_index = (reinterpret_cast<std::uintptr_t>(block) - base) / kPageSize;
+        Slab* slab = &chunk->slabs[page_index];
+        std::byte* page = reinterpret_cast<std::byte*>(base) + page_index * kPageSize;
+        const std::size_t size = kMinBlock << slab->size_index;
+        poison(block, size);
+        --stats_.blocks_in_use;
+        const bool was_full = slab->free_blocks == 0;
+        slab->free_blocks |= std::uint64_t{1} << ((block - page) / size);
+        if (was_full) push_slab_locked(slab);
+        if (slab->free_blocks == all_blocks(slab->size_index)) {
+            unlink_slab_locked(slab);
+            release_page_locked(page, expired);
+        }
+    }
+    // Outside the lock: unmapping flushes TLBs, other threads need not wait.
+    unmap_all(expired);
+}
+
+std::byte* PagePool::page_of(Slab* slab) noexcept {
+    const std::uintptr_t base = chunk_base(slab);  // the header is the chunk's first page
+    const Chunk* chunk = std::launder(reinterpret_cast<const Chunk*>(base));
+    return reinterpret_cast<std::byte*>(base) +
+           static_cast<std::size_t>(slab - chunk->slabs.data()) * kPageSize;
+}
+
+void PagePool::push_slab_locked(Slab* slab) noexcept {
+    Slab*& head = partial_slabs_[slab->size_index];
+    slab->prev = nullptr;
+    slab->next = head;
+    if (head) head->prev = slab;
+    head = slab;
+}
+
+void PagePool::unlink_slab_locked(Slab* slab) noexcept {
+    if (slab->prev) {
+        slab->prev->next = slab->next;
+    } else {
+        partial_slabs_[slab->size_index] = slab->next;
+    }
+    if (slab->next) slab->next->prev = slab->prev;
+    slab->prev = slab->next = nullptr;
 }
 
 void PagePool::release_expired() noexcept {
@@ -200,22 +305,26 @@ void PagePool::release(std::byte* page) noexcept {
     ChunkList expired;
     {
         std::lock_guard lock(mutex_);
-        const auto base = reinterpret_cast<std::uintptr_t>(page) & ~(kChunkSize - 1);
-        Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(base));
-        const std::size_t index = (reinterpret_cast<std::uintptr_t>(page) - base) / kPageSize;
-        chunk->free_mask[index / 64] |= std::uint64_t{1} << (index % 64);
         poison(page, kPageSize);
-        --stats_.pages_in_use;
-        if (++chunk->free_pages == 1) partial_.push_front(chunk);
-        if (chunk->free_pages == kPagesPerChunk) {
-            partial_.unlink(chunk);
-            const std::int64_t now = clock_();
-            retain_locked(chunk, now);
-            collect_expired_locked(expired, now);
-        }
+        release_page_locked(page, expired);
     }
     // Outside the lock: unmapping flushes TLBs, other threads need not wait.
     unmap_all(expired);
+}
+
+void PagePool::release_page_locked(std::byte* page, ChunkList& expired) noexcept {
+    const std::uintptr_t base = chunk_base(page);
+    Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(base));
+    const std::size_t index = (reinterpret_cast<std::uintptr_t>(page) - base) / kPageSize;
+    chunk->free_mask[index / 64] |= std::uint64_t{1} << (index % 64);
+    --stats_.pages_in_use;
+    if (++chunk->free_pages == 1) partial_.push_front(chunk);
+    if (chunk->free_pages == kPagesPerChunk) {
+        partial_.unlink(chunk);
+        const std::int64_t now = clock_();
+        retain_locked(chunk, now);
+        collect_expired_locked(expired, now);
+    }
 }
 
 void PagePool::retain_locked(Chunk* chunk, std::int64_t now) noexcept {

@@ -27,11 +27,20 @@
 // unmap, nor advise, on every page. Allocation never unmaps: it takes the
 // newest retained chunk, however old.
 //
+// Small files take blocks of 64 B to 4 KiB (powers of two) cut from pool
+// pages, not malloc's: a fresh heap page costs a fault on first touch
+// (2-3 us on the VM of the session notes, where the pool backs 64 pages in
+// one call), malloc can throw where the core must return ENOMEM, and the
+// memory of removed small files then goes back as file pages do. A page
+// cut into blocks is a slab of one size, described in its chunk's header;
+// it returns to the pool when its last block does.
+//
 // Not huge pages: on a VM whose balloon hands freed 2 MiB blocks back to
 // the host, the first touch of a huge page cost 2.5-3.3 ms/MiB, which made
 // sequential writes three times slower (see the session notes).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -59,6 +68,16 @@ class PagePool {
     // Owns one page of kPageSize bytes.
     using PagePtr = std::unique_ptr<std::byte[], ReturnPage>;
 
+    // Block sizes: the powers of two from kMinBlock to kPageSize.
+    static constexpr std::size_t kMinBlock = 64;
+    static constexpr std::size_t kBlockSizes = 7;
+    static_assert(kMinBlock << (kBlockSizes - 1) == kPageSize);
+    struct ReturnBlock {
+        void operator()(std::byte* block) const noexcept;
+    };
+    // Owns one block; its size is known to the pool.
+    using BlockPtr = std::unique_ptr<std::byte[], ReturnBlock>;
+
     // How long an entirely free chunk is kept for reuse.
     static constexpr std::int64_t kRetainMs = 1000;
     // Milliseconds from any fixed start; the pool's only source of time.
@@ -71,7 +90,8 @@ class PagePool {
         std::uint64_t chunks_retained = 0;
         // Of those, the ones whose pages the kernel may take (MADV_FREE).
         std::uint64_t chunks_lazily_free = 0;
-        std::uint64_t pages_in_use = 0;
+        std::uint64_t pages_in_use = 0;  // including the pages cut into blocks
+        std::uint64_t blocks_in_use = 0;
     };
 
     // The pool of this process, shared by every FileData. Never destroyed:
@@ -89,6 +109,10 @@ class PagePool {
     // write all of it before reading any. ENOMEM if the kernel maps no more
     // memory. Thread-safe, as is returning a page (from any thread).
     [[nodiscard]] Result<PagePtr> allocate();
+    // A block of size bytes (a power of two, kMinBlock to kPageSize),
+    // aligned to its size, of unspecified contents as allocate()'s.
+    // ENOMEM as allocate().
+    [[nodiscard]] Result<BlockPtr> allocate_block(std::size_t size);
 
     // Unmaps the retained chunks freed kRetainMs or more ago, but the newest.
     void release_expired() noexcept;
@@ -99,6 +123,7 @@ class PagePool {
 
   private:
     struct Chunk;
+    struct Slab;
     // A doubly linked list of chunks through their headers.
     struct ChunkList {
         Chunk* head = nullptr;
@@ -109,7 +134,15 @@ class PagePool {
     };
 
     void release(std::byte* page) noexcept;
+    void release_block(std::byte* block) noexcept;
+    // A page (poisoned), or null when none can be mapped.
+    std::byte* allocate_page_locked();
+    // Returns page; chunks that expire as a result go to expired.
+    void release_page_locked(std::byte* page, ChunkList& expired) noexcept;
     Chunk* take_chunk_locked();
+    static std::byte* page_of(Slab* slab) noexcept;
+    void push_slab_locked(Slab* slab) noexcept;
+    void unlink_slab_locked(Slab* slab) noexcept;
     void retain_locked(Chunk* chunk, std::int64_t now) noexcept;
     // Moves the retained chunks expired at now to expired, to be unmapped
     // once the lock is released.
@@ -122,6 +155,8 @@ class PagePool {
     // head, and a full chunk that gets a page back becomes the head, so
     // nearly full chunks fill first and the emptiest drain and are retained.
     ChunkList partial_;
+    // By block size: pages cut into blocks with at least one block free.
+    std::array<Slab*, kBlockSizes> partial_slabs_{};
     // Entirely free chunks, the most recently freed at the head.
     ChunkList retained_;
     // Where the next chunk is tried first: just below the last one, so

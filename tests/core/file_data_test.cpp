@@ -850,8 +850,10 @@ int run_out_of_memory() {
     if (file.size() != kStart + *written || file.blocks() != (kStart + *written) / 512)
         return fail("a failed write changed the file");
 
-    // A small file cannot move into a page: it stays as it was.
-    if (!is_enomem(small.write(5000, std::span(data).first(10))) ||
+    // A small file cannot move into a page, nor get a bigger block (there
+    // is no page to cut one from): it stays as it was.
+    if (!is_enomem(small.write(100, std::span(data).first(1900))) ||
+        !is_enomem(small.write(5000, std::span(data).first(10))) ||
         !is_enomem(small.allocate(0, 2 * P, false)))
         return fail("a small file grew without memory");
     if (small.size() != 100 || small.blocks() != 8 || small.read(0, back) != 100 ||

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -359,6 +360,139 @@ TEST(PagePool, APageCanBeFreedOnAnotherThread) {
     std::thread([&pages] { pages.clear(); }).join();
     EXPECT_EQ(pool.stats().pages_in_use, 0u);
     EXPECT_EQ(pool.stats().chunks_retained, 2u);
+}
+
+// --- Blocks ---------------------------------------------------------------
+
+std::vector<PagePool::BlockPtr> allocate_blocks(PagePool& pool, std::size_t size,
+                                                std::size_t count) {
+    std::vector<PagePool::BlockPtr> blocks;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto block = pool.allocate_block(size);
+        if (!block) {
+            ADD_FAILURE() << "block " << i << " of " << size << " failed: errno "
+                          << block.error().value;
+            break;
+        }
+        blocks.push_back(std::move(*block));
+    }
+    return blocks;
+}
+
+std::uintptr_t address(const PagePool::BlockPtr& block) {
+    return reinterpret_cast<std::uintptr_t>(block.get());
+}
+
+void stamp(PagePool::BlockPtr& block, std::size_t size, unsigned owner) {
+    for (std::size_t i = 0; i < size; ++i)
+        block[i] = static_cast<std::byte>(owner * 31 + i % 251);
+}
+
+bool has_stamp(const PagePool::BlockPtr& block, std::size_t size, unsigned owner) {
+    for (std::size_t i = 0; i < size; ++i) {
+        if (block[i] != static_cast<std::byte>(owner * 31 + i % 251)) return false;
+    }
+    return true;
+}
+
+TEST(PagePool, BlocksOfEachSizeAreAlignedDistinctWritableAndPacked) {
+    PagePool pool(&fake_clock);
+    std::vector<PagePool::BlockPtr> all;
+    std::set<std::uintptr_t> pages;
+    std::uint64_t expected_pages = 0;
+    for (std::size_t size = PagePool::kMinBlock; size <= kPage; size *= 2) {
+        const std::size_t per_page = kPage / size;
+        std::vector<PagePool::BlockPtr> blocks = allocate_blocks(pool, size, 2 * per_page + 1);
+        std::set<std::uintptr_t> pages_of_size;
+        for (unsigned i = 0; i < blocks.size(); ++i) {
+            EXPECT_EQ(address(blocks[i]) % size, 0u) << size;
+            pages_of_size.insert(address(blocks[i]) & ~(kPage - 1));
+            stamp(blocks[i], size, i);
+        }
+        for (unsigned i = 0; i < blocks.size(); ++i)
+            EXPECT_TRUE(has_stamp(blocks[i], size, i)) << "block " << i << " of " << size;
+        // Packed: as few pages as the blocks need, none shared with another size.
+        EXPECT_EQ(pages_of_size.size(), 3u) << size;
+        for (std::uintptr_t page : pages_of_size)
+            EXPECT_TRUE(pages.insert(page).second) << "a page holds blocks of two sizes";
+        expected_pages += 3;
+        std::ranges::move(blocks, std::back_inserter(all));
+    }
+    EXPECT_EQ(pool.stats().pages_in_use, expected_pages);
+    EXPECT_EQ(pool.stats().blocks_in_use, all.size());
+    all.clear();
+    EXPECT_EQ(pool.stats().pages_in_use, 0u);
+    EXPECT_EQ(pool.stats().blocks_in_use, 0u);
+}
+
+TEST(PagePool, APageOfBlocksGoesBackWithItsLastBlockAndAFreedBlockIsReusedFirst) {
+    PagePool pool(&fake_clock);
+    constexpr std::size_t kSize = 1024;
+    std::vector<PagePool::BlockPtr> blocks = allocate_blocks(pool, kSize, 2 * kPage / kSize);
+    EXPECT_EQ(pool.stats().pages_in_use, 2u);
+    // A block freed from a full page serves the next allocation.
+    const std::uintptr_t freed = address(blocks[1]);
+    blocks[1].reset();
+    auto again = pool.allocate_block(kSize);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(address(*again), freed);
+    EXPECT_EQ(pool.stats().pages_in_use, 2u);
+    blocks[1] = std::move(*again);
+
+    // The second page goes back with its last block, not before.
+    const std::size_t per_page = kPage / kSize;
+    for (std::size_t i = per_page; i + 1 < blocks.size(); ++i)
+        blocks[i].reset();
+    EXPECT_EQ(pool.stats().pages_in_use, 2u);
+    blocks.back().reset();
+    EXPECT_EQ(pool.stats().pages_in_use, 1u);
+    EXPECT_EQ(pool.stats().blocks_in_use, per_page);
+}
+
+TEST(PagePool, ThreadsAllocateAndFreeBlocksOfEverySizeConcurrently) {
+    PagePool pool(&fake_clock);
+    constexpr unsigned kThreads = 4;
+    constexpr unsigned kSteps = 20000;
+    std::vector<char> intact(kThreads, false);
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&pool, &intact, t] {
+            std::mt19937 random(t);
+            struct Held {
+                PagePool::BlockPtr block;
+                std::size_t size;
+                unsigned owner;
+            };
+            std::vector<Held> held;
+            bool ok = true;
+            for (unsigned step = 0; step < kSteps; ++step) {
+                if (held.empty() || random() % 600 >= held.size()) {
+                    const std::size_t size = PagePool::kMinBlock
+                                             << (random() % PagePool::kBlockSizes);
+                    auto block = pool.allocate_block(size);
+                    if (!block) {
+                        ok = false;
+                        break;
+                    }
+                    stamp(*block, size, t * kSteps + step);
+                    held.push_back({std::move(*block), size, t * kSteps + step});
+                } else {
+                    std::swap(held[random() % held.size()], held.back());
+                    ok = ok && has_stamp(held.back().block, held.back().size, held.back().owner);
+                    held.pop_back();
+                }
+            }
+            for (const Held& h : held)
+                ok = ok && has_stamp(h.block, h.size, h.owner);
+            intact[t] = ok;
+        });
+    }
+    for (std::thread& thread : threads)
+        thread.join();
+    for (unsigned t = 0; t < kThreads; ++t)
+        EXPECT_TRUE(intact[t]) << "thread " << t;
+    EXPECT_EQ(pool.stats().blocks_in_use, 0u);
+    EXPECT_EQ(pool.stats().pages_in_use, 0u);
 }
 
 TEST(PagePool, ProcessPoolIsOne) {
