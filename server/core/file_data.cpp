@@ -18,7 +18,7 @@ constexpr std::uint64_t kPage = FileData::kPageSize;
 static_assert(kPage == PagePool::kPageSize);
 constexpr std::uint64_t kLastPage = (FileData::kMaxSize - 1) / kPage;
 constexpr std::uint64_t kAllPages = std::numeric_limits<std::uint64_t>::max();
-// Smallest small buffer: below this, doubling would only churn the allocator.
+// Smallest small buffer: the pool's smallest block.
 constexpr std::uint32_t kMinSmallCapacity = PagePool::kMinBlock;
 
 // Pages under one node at level (a leaf is level 1).

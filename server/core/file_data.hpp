@@ -22,9 +22,9 @@ namespace imfs::core {
 // zero_range(): counted in blocks() and memory_bytes(), reads as zeros, and
 // a hole for seek_data() like a fallocated page that tmpfs never wrote).
 //
-// Owns all its memory: pages from PagePool::process_pool(), the rest from
-// the heap. Not thread-safe: the caller holds the inode's lock
-// around every call, const ones included.
+// Owns all its memory: pages and the small buffer from
+// PagePool::process_pool(), the table's nodes from the heap. Not thread-safe: the caller holds the
+// inode's lock around every call, const ones included.
 class FileData {
   public:
     static constexpr std::uint64_t kPageSize = 4096;

@@ -139,7 +139,7 @@ std::int64_t PagePool::monotonic_ms() noexcept {
 }
 
 PagePool::~PagePool() {
-    assert(stats_.pages_in_use == 0);
+    assert(stats_.pages_in_use == 0 && stats_.blocks_in_use == 0);
     unmap_all(retained_);
 }
 

@@ -33,7 +33,10 @@
 // one call), malloc can throw where the core must return ENOMEM, and the
 // memory of removed small files then goes back as file pages do. A page
 // cut into blocks is a slab of one size, described in its chunk's header;
-// it returns to the pool when its last block does.
+// it returns to the pool when its last block does. (Blocks have no redzones
+// and a freed one is reused first, so AddressSanitizer reports a block
+// overrun or a use after reuse less often than it would with malloc; a use
+// after free of a block not yet reused it reports.)
 //
 // Not huge pages: on a VM whose balloon hands freed 2 MiB blocks back to
 // the host, the first touch of a huge page cost 2.5-3.3 ms/MiB, which made

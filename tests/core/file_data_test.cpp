@@ -850,8 +850,9 @@ int run_out_of_memory() {
     if (file.size() != kStart + *written || file.blocks() != (kStart + *written) / 512)
         return fail("a failed write changed the file");
 
-    // A small file cannot move into a page, nor get a bigger block (there
-    // is no page to cut one from): it stays as it was.
+    // A small file cannot move into a page, nor get a bigger block: there is
+    // no page to cut one from (no test before this one in the process leaves
+    // a 2 KiB block free). It stays as it was.
     if (!is_enomem(small.write(100, std::span(data).first(1900))) ||
         !is_enomem(small.write(5000, std::span(data).first(10))) ||
         !is_enomem(small.allocate(0, 2 * P, false)))

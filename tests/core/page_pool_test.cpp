@@ -444,9 +444,20 @@ TEST(PagePool, APageOfBlocksGoesBackWithItsLastBlockAndAFreedBlockIsReusedFirst)
     for (std::size_t i = per_page; i + 1 < blocks.size(); ++i)
         blocks[i].reset();
     EXPECT_EQ(pool.stats().pages_in_use, 2u);
+    const std::uintptr_t second_page = address(blocks.back()) & ~(kPage - 1);
     blocks.back().reset();
     EXPECT_EQ(pool.stats().pages_in_use, 1u);
     EXPECT_EQ(pool.stats().blocks_in_use, per_page);
+
+    // That page is the pool's again: it serves as a whole page, and blocks
+    // of its old size then come from another page.
+    auto page = pool.allocate();
+    ASSERT_TRUE(page);
+    EXPECT_EQ(address(*page), second_page);
+    std::vector<PagePool::BlockPtr> more = allocate_blocks(pool, kSize, per_page);
+    for (const PagePool::BlockPtr& block : more)
+        EXPECT_NE(address(block) & ~(kPage - 1), second_page);
+    EXPECT_EQ(pool.stats().pages_in_use, 3u);
 }
 
 TEST(PagePool, ThreadsAllocateAndFreeBlocksOfEverySizeConcurrently) {
