@@ -143,12 +143,20 @@ PagePool::~PagePool() {
     unmap_all(retained_);
 }
 
+PagePool::Chunk* PagePool::chunk_of(const void* address) noexcept {
+    return std::launder(reinterpret_cast<Chunk*>(chunk_base(address)));
+}
+
+std::size_t PagePool::page_index(const void* address) noexcept {
+    return (reinterpret_cast<std::uintptr_t>(address) - chunk_base(address)) / kPageSize;
+}
+
 void PagePool::ReturnPage::operator()(std::byte* page) const noexcept {
-    std::launder(reinterpret_cast<Chunk*>(chunk_base(page)))->pool->release(page);
+    chunk_of(page)->pool->release(page);
 }
 
 void PagePool::ReturnBlock::operator()(std::byte* block) const noexcept {
-    std::launder(reinterpret_cast<Chunk*>(chunk_base(block)))->pool->release_block(block);
+    chunk_of(block)->pool->release_block(block);
 }
 
 Result<PagePtr> PagePool::allocate() {
@@ -180,22 +188,19 @@ Result<PagePool::BlockPtr> PagePool::allocate_block(std::size_t size) {
     const auto size_index =
         static_cast<std::size_t>(std::countr_zero(size) - std::countr_zero(kMinBlock));
     std::lock_guard lock(mutex_);
-    Slab* slab = partial_slabs_[size_index];
+    List<Slab>& partial = partial_slabs_[size_index];
+    Slab* slab = partial.head;
     if (!slab) {
         std::byte* page = allocate_page_locked();
         if (!page) return fail(ENOMEM);
-        Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(chunk_base(page)));
-        slab =
-            &chunk->slabs[(reinterpret_cast<std::uintptr_t>(page) - chunk_base(page)) / kPageSize];
+        slab = &chunk_of(page)->slabs[page_index(page)];
         slab->size_index = size_index;
         slab->free_blocks = all_blocks(size_index);
-        slab->prev = nullptr;
-        slab->next = nullptr;
-        partial_slabs_[size_index] = slab;
+        partial.push_front(slab);
     }
     const auto index = static_cast<std::size_t>(std::countr_zero(slab->free_blocks));
     slab->free_blocks &= slab->free_blocks - 1;
-    if (slab->free_blocks == 0) unlink_slab_locked(slab);
+    if (slab->free_blocks == 0) partial.unlink(slab);
     ++stats_.blocks_in_use;
     std::byte* block = page_of(slab) + index * size;
     unpoison(block, size);
@@ -206,19 +211,17 @@ void PagePool::release_block(std::byte* block) noexcept {
     ChunkList expired;
     {
         std::lock_guard lock(mutex_);
-        const std::uintptr_t base = chunk_base(block);
-        Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(base));
-        const std::size_t page_index = (reinterpret_cast<std::uintptr_t>(block) - base) / kPageSize;
-        Slab* slab = &chunk->slabs[page_index];
-        std::byte* page = reinterpret_cast<std::byte*>(base) + page_index * kPageSize;
+        Slab* slab = &chunk_of(block)->slabs[page_index(block)];
+        List<Slab>& partial = partial_slabs_[slab->size_index];
+        std::byte* page = page_of(slab);
         const std::size_t size = kMinBlock << slab->size_index;
         poison(block, size);
         --stats_.blocks_in_use;
         const bool was_full = slab->free_blocks == 0;
         slab->free_blocks |= std::uint64_t{1} << ((block - page) / size);
-        if (was_full) push_slab_locked(slab);
+        if (was_full) partial.push_front(slab);
         if (slab->free_blocks == all_blocks(slab->size_index)) {
-            unlink_slab_locked(slab);
+            partial.unlink(slab);
             release_page_locked(page, expired);
         }
     }
@@ -227,28 +230,9 @@ void PagePool::release_block(std::byte* block) noexcept {
 }
 
 std::byte* PagePool::page_of(Slab* slab) noexcept {
-    const std::uintptr_t base = chunk_base(slab);  // the header is the chunk's first page
-    const Chunk* chunk = std::launder(reinterpret_cast<const Chunk*>(base));
-    return reinterpret_cast<std::byte*>(base) +
+    Chunk* chunk = chunk_of(slab);  // the slab entry is in the chunk's header
+    return reinterpret_cast<std::byte*>(chunk) +
            static_cast<std::size_t>(slab - chunk->slabs.data()) * kPageSize;
-}
-
-void PagePool::push_slab_locked(Slab* slab) noexcept {
-    Slab*& head = partial_slabs_[slab->size_index];
-    slab->prev = nullptr;
-    slab->next = head;
-    if (head) head->prev = slab;
-    head = slab;
-}
-
-void PagePool::unlink_slab_locked(Slab* slab) noexcept {
-    if (slab->prev) {
-        slab->prev->next = slab->next;
-    } else {
-        partial_slabs_[slab->size_index] = slab->next;
-    }
-    if (slab->next) slab->next->prev = slab->prev;
-    slab->prev = slab->next = nullptr;
 }
 
 void PagePool::release_expired() noexcept {
@@ -313,9 +297,8 @@ void PagePool::release(std::byte* page) noexcept {
 }
 
 void PagePool::release_page_locked(std::byte* page, ChunkList& expired) noexcept {
-    const std::uintptr_t base = chunk_base(page);
-    Chunk* chunk = std::launder(reinterpret_cast<Chunk*>(base));
-    const std::size_t index = (reinterpret_cast<std::uintptr_t>(page) - base) / kPageSize;
+    Chunk* chunk = chunk_of(page);
+    const std::size_t index = page_index(page);
     chunk->free_mask[index / 64] |= std::uint64_t{1} << (index % 64);
     --stats_.pages_in_use;
     if (++chunk->free_pages == 1) partial_.push_front(chunk);
@@ -363,29 +346,31 @@ void PagePool::unmap_all(ChunkList& chunks) noexcept {
     }
 }
 
-void PagePool::ChunkList::push_front(Chunk* chunk) noexcept {
-    chunk->prev = nullptr;
-    chunk->next = head;
+template <typename Node>
+void PagePool::List<Node>::push_front(Node* node) noexcept {
+    node->prev = nullptr;
+    node->next = head;
     if (head) {
-        head->prev = chunk;
+        head->prev = node;
     } else {
-        tail = chunk;
+        tail = node;
     }
-    head = chunk;
+    head = node;
 }
 
-void PagePool::ChunkList::unlink(Chunk* chunk) noexcept {
-    if (chunk->prev) {
-        chunk->prev->next = chunk->next;
+template <typename Node>
+void PagePool::List<Node>::unlink(Node* node) noexcept {
+    if (node->prev) {
+        node->prev->next = node->next;
     } else {
-        head = chunk->next;
+        head = node->next;
     }
-    if (chunk->next) {
-        chunk->next->prev = chunk->prev;
+    if (node->next) {
+        node->next->prev = node->prev;
     } else {
-        tail = chunk->prev;
+        tail = node->prev;
     }
-    chunk->prev = chunk->next = nullptr;
+    node->prev = node->next = nullptr;
 }
 
 }  // namespace imfs::core

@@ -127,14 +127,22 @@ class PagePool {
   private:
     struct Chunk;
     struct Slab;
-    // A doubly linked list of chunks through their headers.
-    struct ChunkList {
-        Chunk* head = nullptr;
-        Chunk* tail = nullptr;
+    // A doubly linked list threaded through its nodes' prev and next (chunk
+    // headers, or the slab entries in them).
+    template <typename Node>
+    struct List {
+        Node* head = nullptr;
+        Node* tail = nullptr;
 
-        void push_front(Chunk* chunk) noexcept;
-        void unlink(Chunk* chunk) noexcept;
+        void push_front(Node* node) noexcept;
+        void unlink(Node* node) noexcept;
     };
+    using ChunkList = List<Chunk>;
+
+    // The chunk holding address, found by masking it, and the number of the
+    // page of that chunk that address is in.
+    static Chunk* chunk_of(const void* address) noexcept;
+    static std::size_t page_index(const void* address) noexcept;
 
     void release(std::byte* page) noexcept;
     void release_block(std::byte* block) noexcept;
@@ -144,8 +152,6 @@ class PagePool {
     void release_page_locked(std::byte* page, ChunkList& expired) noexcept;
     Chunk* take_chunk_locked();
     static std::byte* page_of(Slab* slab) noexcept;
-    void push_slab_locked(Slab* slab) noexcept;
-    void unlink_slab_locked(Slab* slab) noexcept;
     void retain_locked(Chunk* chunk, std::int64_t now) noexcept;
     // Moves the retained chunks expired at now to expired, to be unmapped
     // once the lock is released.
@@ -159,7 +165,7 @@ class PagePool {
     // nearly full chunks fill first and the emptiest drain and are retained.
     ChunkList partial_;
     // By block size: pages cut into blocks with at least one block free.
-    std::array<Slab*, kBlockSizes> partial_slabs_{};
+    std::array<List<Slab>, kBlockSizes> partial_slabs_{};
     // Entirely free chunks, the most recently freed at the head.
     ChunkList retained_;
     // Where the next chunk is tried first: just below the last one, so
