@@ -165,7 +165,13 @@ class FileData {
     static std::uint64_t held_pages(const Node* node, unsigned level, std::uint64_t base,
                                     std::uint64_t first, std::uint64_t last);
 
+    // size_, pages_ and small_ come first: stat reads them (size(),
+    // blocks()), and they then share the inode's second cache line (see
+    // Inode::content).
     std::uint64_t size_ = 0;
+    // Kept in step with the table so blocks() and memory_bytes() are O(1):
+    // pages holding data or reserved, and heap bytes of Branches and Leaves.
+    std::uint64_t pages_ = 0;
 
     // Small mode (bytes not null): bytes[0, len) are the file's first len
     // bytes, the rest read as zeros, and there is no table; len is 0 only
@@ -181,9 +187,6 @@ class FileData {
     std::unique_ptr<Node> root_;
     unsigned height_ = 0;
 
-    // Kept in step with the table so blocks() and memory_bytes() are O(1):
-    // pages holding data or reserved, and heap bytes of Branches and Leaves.
-    std::uint64_t pages_ = 0;
     std::uint64_t table_bytes_ = 0;
 };
 

@@ -94,7 +94,7 @@ timespec current_time() {
 std::uint64_t Inode::size() const noexcept {
     switch (type) {
         case NodeType::regular:
-            return data() ? data()->size() : 0;  // a default-made Inode has none
+            return data()->size();
         // tmpfs reports a directory's size as 20 bytes per entry plus 40
         // for "." and "..": tools that sanity-check st_size expect that.
         case NodeType::directory:

@@ -65,18 +65,23 @@ struct Inode {
     timespec atime{};
     timespec mtime{};
     timespec ctime{};
+    // Content, by type: a regular file's bytes, a symlink's target. Held in
+    // the inode itself rather than behind a pointer, so that stat needs no
+    // load beyond the inode's cache lines and a read one less (the bytes
+    // themselves live apart); an empty FileData owns no memory.
+    // The alternative always matches type: FileData (the default) for a
+    // regular file, a string for a symlink, monostate for the rest.
+    // InodeTable::allocate and reset_content() keep it so, and data() relies
+    // on it (see there).
+    std::variant<FileData, std::monostate, std::string> content;
+
+    // Fields below are not read by stat, so they may lie on the slot's last
+    // cache line (see InodeTable::Slot).
     // For a directory: the directory that holds it (itself for the root).
     InodeId parent;
     // Charged for this inode and its data blocks (see quota.hpp); null:
     // no account (the root, the content loaded at start-up).
     std::shared_ptr<QuotaAccount> quota;
-
-    // Content, by type: a regular file's bytes, a symlink's target. Held in
-    // the inode itself rather than behind a pointer, so that stat needs no
-    // load beyond the inode's cache lines and a read one less (the bytes
-    // themselves live apart); an empty FileData owns no memory. InodeTable::allocate sets the
-    // alternative from the type.
-    std::variant<std::monostate, FileData, std::string> content;
     // A directory's entries.
     std::unique_ptr<Directory> entries;
 
@@ -85,8 +90,15 @@ struct Inode {
     bool is_symlink() const noexcept { return type == NodeType::symlink; }
 
     // A regular file's data; nullptr for any other type.
-    FileData* data() noexcept { return std::get_if<FileData>(&content); }
-    const FileData* data() const noexcept { return std::get_if<FileData>(&content); }
+    // Decided by type, not by the variant's index: the index lies past the
+    // FileData, on the slot's last cache line, which stat and a small read
+    // then need not load.
+    FileData* data() noexcept {
+        if (!is_regular()) return nullptr;
+        if (content.index() != 0) __builtin_unreachable();  // see content
+        return std::get_if<FileData>(&content);
+    }
+    const FileData* data() const noexcept { return const_cast<Inode*>(this)->data(); }
     // Precondition: is_regular().
     FileData& file_data() noexcept { return *data(); }
     // A symlink's target. Precondition: is_symlink().
