@@ -17,10 +17,11 @@ constexpr std::size_t grown_capacity(std::size_t size) {
     return size + size / 2 + 4;
 }
 
-// The index keeps its load at or below 3/4, so a probe always meets an
-// empty bucket and stays short.
+// The index keeps its load at or below 7/8, so a probe always meets an
+// empty bucket, and Robin Hood order keeps probes short even that full: a
+// lookup reads 4.5 buckets on average at 7/8 (a cache line), 2.5 at 3/4.
 constexpr bool over_max_load(std::size_t entries, std::size_t buckets) {
-    return entries * 4 > buckets * 3;
+    return entries * 8 > buckets * 7;
 }
 
 }  // namespace
@@ -82,25 +83,36 @@ std::uint32_t Directory::hash_of(std::string_view name) noexcept {
 }
 
 void Directory::index_insert(std::uint32_t slot, std::uint32_t hash, std::uint32_t inode_index) {
+    // Robin Hood: the bucket being placed takes the place of the first one
+    // nearer its home than it is, which then moves on in its stead.
     const std::size_t mask = index_.size() - 1;
-    std::size_t i = hash & mask;
-    while (index_[i].slot != Bucket::kEmpty)
-        i = (i + 1) & mask;
-    index_[i] = Bucket{slot, hash, inode_index};
+    Bucket carried{slot, hash, inode_index};
+    for (std::size_t i = hash & mask, distance = 0;; i = (i + 1) & mask, ++distance) {
+        Bucket& bucket = index_[i];
+        if (bucket.slot == Bucket::kEmpty) {
+            bucket = carried;
+            return;
+        }
+        const std::size_t resident = probe_distance(bucket, i, mask);
+        if (resident < distance) {
+            std::swap(bucket, carried);
+            distance = resident;
+        }
+    }
 }
 
 void Directory::index_erase(std::size_t bucket) {
-    // Backward-shift deletion: pull later buckets of the same probe run into
-    // the hole when the hole lies on their probe path, so that every lookup
-    // still reaches its name before an empty bucket.
+    // Backward-shift deletion: the buckets after the hole, up to an empty
+    // one or one at its home position, each move back by one. That keeps
+    // Robin Hood order, and every lookup still reaches its name before an
+    // empty bucket.
     const std::size_t mask = index_.size() - 1;
     std::size_t hole = bucket;
-    for (std::size_t i = (hole + 1) & mask; index_[i].slot != Bucket::kEmpty; i = (i + 1) & mask) {
-        const std::size_t home = index_[i].hash & mask;
-        if (((i - hole) & mask) <= ((i - home) & mask)) {
-            index_[hole] = index_[i];
-            hole = i;
-        }
+    for (std::size_t i = (hole + 1) & mask;
+         index_[i].slot != Bucket::kEmpty && probe_distance(index_[i], i, mask) > 0;
+         i = (i + 1) & mask) {
+        index_[hole] = index_[i];
+        hole = i;
     }
     index_[hole] = Bucket{};
 }

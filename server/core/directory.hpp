@@ -98,10 +98,16 @@ class Directory {
     //   entries from keeping a million slots.
     // - live_ marks the slots that are not tombstones, so next() steps over
     //   any run of tombstones in O(log n) rather than one at a time.
-    // - index_ is an open-addressing hash table (linear probing, backward-
-    //   shift deletion, so no tombstones of its own) of slot numbers: a name
-    //   is stored once, in its slot, and the index costs 12 bytes per bucket
-    //   instead of a node per name; see Bucket.
+    // - index_ is an open-addressing hash table of slot numbers: a name is
+    //   stored once, in its slot, and the index costs 12 bytes per bucket
+    //   instead of a node per name; see Bucket. Linear probing in Robin Hood
+    //   order (along a probe run, buckets never lie nearer their home
+    //   position than the ones before them), so a lookup of a missing name
+    //   stops early, and the table may fill to 7/8 with short probes;
+    //   backward-shift deletion, so no tombstones of its own. The high load
+    //   keeps the index small enough to stay in cache: at 100,000 entries
+    //   it is 1.5 MB rather than the 3 MB a 3/4 limit gave, and a random
+    //   stat of 100,000 files waits less on it.
     struct Slot {
         Entry entry;
         std::uint64_t cookie;
@@ -146,16 +152,25 @@ class Directory {
         if (index_.empty()) return 0;
         const std::uint32_t hash = hash_of(name);
         const std::size_t mask = index_.size() - 1;
-        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = hash & mask, distance = 0;; i = (i + 1) & mask, ++distance) {
             const Bucket& bucket = index_[i];
             if (bucket.slot == Bucket::kEmpty) return index_.size();
-            if (bucket.hash != hash) continue;
-            prefetch(bucket.inode_index);
-            if (slots_[bucket.slot].entry.name == name) return i;
+            if (bucket.hash == hash) {
+                prefetch(bucket.inode_index);
+                if (slots_[bucket.slot].entry.name == name) return i;
+            } else if (probe_distance(bucket, i, mask) < distance) {
+                // Robin Hood order: name would have displaced this bucket.
+                return index_.size();
+            }
         }
     }
     std::size_t find_bucket(std::string_view name) const {
         return find_bucket(name, [](std::uint32_t) {});
+    }
+    // How far bucket, found at position i, lies past its home position.
+    static std::size_t probe_distance(const Bucket& bucket, std::size_t i,
+                                      std::size_t mask) noexcept {
+        return (i - bucket.hash) & mask;
     }
     void index_insert(std::uint32_t slot, std::uint32_t hash, std::uint32_t inode_index);
     void index_erase(std::size_t bucket);
