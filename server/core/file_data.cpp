@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -82,7 +83,18 @@ FileData& FileData::operator=(FileData&& other) noexcept {
     return *this;
 }
 
-FileData::FileData() = default;
+FileData::FileData() noexcept {
+    // offsetof on a class with private members: GCC computes it right for
+    // any class without virtual bases, but warns.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+    static_assert(offsetof(FileData, size_) + sizeof size_ <= kStatBytes &&
+                  offsetof(FileData, pages_) + sizeof pages_ <= kStatBytes &&
+                  offsetof(FileData, small_) + offsetof(SmallBuffer, len) +
+                          sizeof(SmallBuffer::len) <=
+                      kStatBytes);
+#pragma GCC diagnostic pop
+}
 FileData::~FileData() = default;
 
 void FileData::swap(FileData& other) noexcept {

@@ -29,8 +29,10 @@ class FileData {
   public:
     static constexpr std::uint64_t kPageSize = 4096;
     static constexpr std::uint64_t kMaxSize = INT64_MAX;  // Linux MAX_LFS_FILESIZE
+    // How many leading bytes of a FileData size() and blocks() read.
+    static constexpr std::size_t kStatBytes = 32;
 
-    FileData();
+    FileData() noexcept;
     FileData(FileData&& other) noexcept;
     FileData& operator=(FileData&& other) noexcept;
     ~FileData();
@@ -165,9 +167,9 @@ class FileData {
     static std::uint64_t held_pages(const Node* node, unsigned level, std::uint64_t base,
                                     std::uint64_t first, std::uint64_t last);
 
-    // size_, pages_ and small_ come first: stat reads them (size(),
-    // blocks()), and they then share the inode's second cache line (see
-    // Inode::content).
+    // size_, pages_ and small_ come first: size() and blocks() read only
+    // these kStatBytes, which then lie on the inode slot's second cache
+    // line (see Inode::content; file_data.cpp and inode_table.cpp assert it).
     std::uint64_t size_ = 0;
     // Kept in step with the table so blocks() and memory_bytes() are O(1):
     // pages holding data or reserved, and heap bytes of Branches and Leaves.

@@ -7,12 +7,14 @@
 #include <sys/types.h>
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "core/directory.hpp"
@@ -71,12 +73,15 @@ struct Inode {
     // themselves live apart); an empty FileData owns no memory.
     // The alternative always matches type: FileData (the default) for a
     // regular file, a string for a symlink, monostate for the rest.
-    // InodeTable::allocate and reset_content() keep it so, and data() relies
-    // on it (see there).
+    // InodeTable::allocate and reset_content() keep it so, and data() and
+    // link_target() rely on it (see there).
     std::variant<FileData, std::monostate, std::string> content;
 
-    // Fields below are not read by stat, so they may lie on the slot's last
-    // cache line (see InodeTable::Slot).
+    // The fields above this line lie on the slot's first two cache lines
+    // (inode_table.cpp asserts it), and they are all that stat reads of a
+    // file, symlink or device node; the variant's index and the fields below
+    // lie on the third, which only directories, files past their small
+    // buffer and changes to the tree need.
     // For a directory: the directory that holds it (itself for the root).
     InodeId parent;
     // Charged for this inode and its data blocks (see quota.hpp); null:
@@ -89,21 +94,28 @@ struct Inode {
     bool is_regular() const noexcept { return type == NodeType::regular; }
     bool is_symlink() const noexcept { return type == NodeType::symlink; }
 
-    // A regular file's data; nullptr for any other type.
-    // Decided by type, not by the variant's index: the index lies past the
-    // FileData, on the slot's last cache line, which stat and a small read
-    // then need not load.
-    FileData* data() noexcept {
+    // A regular file's data; nullptr for any other type. data() and
+    // link_target() go by type, not by the variant's index: the index lies
+    // past the FileData, on the slot's third cache line, which stat and a
+    // small read then need not load.
+    const FileData* data() const noexcept {
         if (!is_regular()) return nullptr;
-        if (content.index() != 0) __builtin_unreachable();  // see content
+        assert(content.index() == 0);
+        if (content.index() != 0) std::unreachable();  // see content
         return std::get_if<FileData>(&content);
     }
-    const FileData* data() const noexcept { return const_cast<Inode*>(this)->data(); }
+    FileData* data() noexcept { return const_cast<FileData*>(std::as_const(*this).data()); }
     // Precondition: is_regular().
     FileData& file_data() noexcept { return *data(); }
     // A symlink's target. Precondition: is_symlink().
-    std::string& link_target() noexcept { return *std::get_if<std::string>(&content); }
-    const std::string& link_target() const noexcept { return *std::get_if<std::string>(&content); }
+    const std::string& link_target() const noexcept {
+        assert(is_symlink() && content.index() == 2);
+        if (content.index() != 2) std::unreachable();  // see content
+        return *std::get_if<std::string>(&content);
+    }
+    std::string& link_target() noexcept {
+        return const_cast<std::string&>(std::as_const(*this).link_target());
+    }
     // Makes content the empty alternative that type calls for.
     void reset_content() noexcept;
 

@@ -30,8 +30,8 @@ class InodeTable {
     Inode& at(InodeId id) noexcept { return *find(id); }
 
     // Starts loading the first two cache lines of the slot of inode index
-    // (every field stat reads, and those open and a small file's read need)
-    // into the cache, so that a lookup about to reach it overlaps that load
+    // (every field stat reads of a non-directory, and those open and a
+    // small file's read need) into the cache, so that a lookup about to reach it overlaps that load
     // with others. Only a hint: any index is allowed.
     void prefetch(std::uint32_t index) const noexcept {
         if (index >= next_index_ || index / kChunkSize >= chunks_.size()) return;
@@ -71,10 +71,13 @@ class InodeTable {
   private:
     static constexpr std::uint32_t kChunkSize = 4096;
     // Three cache lines exactly, aligned to them, so no slot shares a line
-    // with the next one's. Inode orders its fields so that stat reads only
-    // the first two (see Inode::content): over 100,000 random files that is
-    // 12.8 MB of lines to keep in cache rather than 19.2, and a lookup
-    // prefetches two lines, not three (see prefetch()).
+    // with the next one's. Inode orders its fields so that stat of a file,
+    // symlink or device node reads only the first two (see Inode::content;
+    // the constructor asserts it): over 100,000 random files that is 12.8 MB
+    // of lines to keep in cache rather than 19.2, and a lookup prefetches
+    // two lines, not three (see prefetch()). A directory's entries lie on
+    // the third line, which a walk through many cold directories then loads
+    // on reaching each.
     struct alignas(64) Slot {
         std::uint32_t generation = 0;
         bool live = false;

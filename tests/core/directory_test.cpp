@@ -371,14 +371,19 @@ TEST(DirectoryTest, RandomChangesMatchModelAndWalksStayExact) {
 }
 
 // Every name stays findable, and no erased or never-inserted one is found,
-// at every load the index passes through: filling up to and across each
-// growth (where the index is 7/8 full and its probe runs longest), then
-// erasing in random order, which shifts buckets back and compacts.
-TEST(DirectoryTest, EveryNameIsFoundAtEveryLoadWhileFillingAndEmptying) {
-    constexpr std::size_t kNames = 1500;
+// at every load the index passes through: filling to 7/8 of 1,024 buckets
+// (the fullest it gets before growing, where probe runs are longest), then
+// at that load erasing a name and inserting another 800 times, which shifts
+// buckets back with every erase, then erasing all in random order, which
+// compacts and shrinks the index.
+TEST(DirectoryTest, EveryNameIsFoundAtEveryLoadWhileFillingChurningAndEmptying) {
+    constexpr std::size_t kFull = 896;   // 7/8 of 1,024
+    constexpr std::size_t kChurn = 800;  // fewer erases than kFull: no compaction
+    constexpr std::size_t kNames = kFull + kChurn;
     Directory dir;
-    const auto check = [&dir](const std::vector<bool>& present) {
-        for (std::size_t i = 0; i < present.size(); ++i) {
+    std::vector<bool> present(kNames, false);
+    const auto check = [&dir, &present] {
+        for (std::size_t i = 0; i < kNames; ++i) {
             const Directory::Entry* entry = dir.find(name_of(i));
             ASSERT_EQ(entry != nullptr, present[i]) << name_of(i) << " at size " << dir.size();
             if (entry) {
@@ -387,23 +392,36 @@ TEST(DirectoryTest, EveryNameIsFoundAtEveryLoadWhileFillingAndEmptying) {
             ASSERT_EQ(dir.find("m" + std::to_string(i)), nullptr);
         }
     };
-    std::vector<bool> present(kNames, false);
-    for (std::size_t i = 0; i < kNames; ++i) {
+    const auto insert = [&dir, &present](std::size_t i) {
         dir.insert(name_of(i), inode(static_cast<std::uint32_t>(i)), DT_REG);
         present[i] = true;
-        if (i % 7 == 0) check(present);
+    };
+    const auto erase = [&dir, &present](std::size_t i) {
+        ASSERT_TRUE(dir.erase(name_of(i)));
+        present[i] = false;
+    };
+    std::mt19937 random(7);
+
+    for (std::size_t i = 0; i < kFull; ++i) {
+        insert(i);
+        ASSERT_NO_FATAL_FAILURE(check());
     }
-    check(present);
-    std::vector<std::size_t> order(kNames);
-    for (std::size_t i = 0; i < kNames; ++i)
-        order[i] = i;
-    std::shuffle(order.begin(), order.end(), std::mt19937(7));
-    for (std::size_t n = 0; n < kNames; ++n) {
-        ASSERT_TRUE(dir.erase(name_of(order[n])));
-        present[order[n]] = false;
-        if (n % 7 == 0) check(present);
+    std::vector<std::size_t> live(kFull);
+    for (std::size_t i = 0; i < kFull; ++i)
+        live[i] = i;
+    for (std::size_t step = 0; step < kChurn; ++step) {
+        std::size_t& victim = live[random() % live.size()];
+        ASSERT_NO_FATAL_FAILURE(erase(victim));
+        victim = kFull + step;
+        insert(victim);
+        ASSERT_EQ(dir.size(), kFull);
+        ASSERT_NO_FATAL_FAILURE(check());
     }
-    check(present);
+    std::shuffle(live.begin(), live.end(), random);
+    for (std::size_t i : live) {
+        ASSERT_NO_FATAL_FAILURE(erase(i));
+        ASSERT_NO_FATAL_FAILURE(check());
+    }
     EXPECT_TRUE(dir.empty());
 }
 
@@ -429,9 +447,9 @@ TEST(DirectoryTest, ErasedLongNamesReleaseTheirMemory) {
 // 73.2, and 105 at worst at any size from 10,000 to 2,200,000 (just after the
 // slots and the index have both grown, with the index then at most 3/4 full);
 // the 12-byte buckets add 4 bytes per bucket, at most 2.7 buckets an entry, so
-// about 116 at worst. The index now fills to 7/8, so at most 2.3 buckets an
-// entry. After erasing
-// all but ten entries, about 800 bytes.
+// about 116 at worst. Now that the index fills to 7/8 (at most 2.3 buckets an
+// entry, 4.6 bytes fewer at worst), about 111. After erasing all but ten
+// entries, about 800 bytes.
 TEST(DirectoryTest, MillionEntriesFitTheMemoryBudgetAndShrinkBack) {
     constexpr std::size_t kCount = 1000000;
     const auto ten_chars = [](std::size_t i) {
