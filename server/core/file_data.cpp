@@ -89,10 +89,7 @@ FileData::FileData() noexcept {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
     static_assert(offsetof(FileData, size_) + sizeof size_ <= kStatBytes &&
-                  offsetof(FileData, pages_) + sizeof pages_ <= kStatBytes &&
-                  offsetof(FileData, small_) + offsetof(SmallBuffer, len) +
-                          sizeof(SmallBuffer::len) <=
-                      kStatBytes);
+                  offsetof(FileData, pages_) + sizeof pages_ <= kStatBytes);
 #pragma GCC diagnostic pop
 }
 FileData::~FileData() = default;
@@ -209,6 +206,7 @@ Result<void> FileData::write_small(std::uint64_t offset, std::span<const std::by
         const std::uint32_t cap = std::max(kMinSmallCapacity, std::bit_ceil(end));
         PagePool::BlockPtr grown = IMFS_TRY(PagePool::process_pool().allocate_block(cap));
         if (small_.len > 0) std::memcpy(grown.get(), small_.bytes.get(), small_.len);
+        if (!small_.bytes) ++pages_;  // the small buffer counts as a page
         small_.bytes = std::move(grown);
         small_.cap = cap;
     }
@@ -257,8 +255,7 @@ Result<void> FileData::move_small_into_table() {
     std::memcpy(page.get(), small_.bytes.get(), small_.len);
     std::memset(page.get() + small_.len, 0, kPage - small_.len);
     leaf_for(0).pages[0] = std::move(page);
-    ++pages_;  // replaces the small buffer's one block
-    small_ = {};
+    small_ = {};  // pages_ counted it already, and counts the page now
     return {};
 }
 
@@ -336,7 +333,10 @@ void FileData::zero_bytes(std::uint64_t from, std::uint64_t to) noexcept {
 }
 
 void FileData::free_pages(std::uint64_t first, std::uint64_t last) noexcept {
-    if (small_.bytes && first == 0) small_ = {};
+    if (small_.bytes && first == 0) {
+        small_ = {};
+        --pages_;
+    }
     if (!root_ || first > last || first >= span(height_)) return;
     free_pages(root_, height_, 0, first, std::min(last, span(height_) - 1));
     lower_root();
@@ -391,7 +391,10 @@ Result<void> FileData::truncate(std::uint64_t new_size) {
     if (new_size <= size_) {
         if (small_.bytes)
             small_.len = static_cast<std::uint32_t>(std::min<std::uint64_t>(small_.len, new_size));
-        if (small_.bytes && small_.len == 0) small_ = {};
+        if (small_.bytes && small_.len == 0) {
+            small_ = {};
+            --pages_;
+        }
         zero_bytes(new_size, pages_to_cover(new_size) * kPage);
         free_pages(pages_to_cover(new_size), kAllPages);
     }

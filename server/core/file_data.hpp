@@ -30,7 +30,7 @@ class FileData {
     static constexpr std::uint64_t kPageSize = 4096;
     static constexpr std::uint64_t kMaxSize = INT64_MAX;  // Linux MAX_LFS_FILESIZE
     // How many leading bytes of a FileData size() and blocks() read.
-    static constexpr std::size_t kStatBytes = 32;
+    static constexpr std::size_t kStatBytes = 16;
 
     FileData() noexcept;
     FileData(FileData&& other) noexcept;
@@ -41,15 +41,13 @@ class FileData {
 
     // st_blocks as Linux tmpfs reports it: 8 (512-byte units) per 4 KiB page
     // that holds data or is reserved; a non-empty small buffer counts as one.
-    std::uint64_t blocks() const noexcept {
-        return (pages_ + (small_.len > 0)) * (kPageSize / 512);
-    }
+    std::uint64_t blocks() const noexcept { return pages_ * (kPageSize / 512); }
 
     // Bytes held for data (pages, tables, small buffer), for memory
     // limits. A reserved page counts as a whole page though it holds no buffer
     // yet: allocate() promises that writing it later needs no more memory.
     std::uint64_t memory_bytes() const noexcept {
-        return pages_ * kPageSize + table_bytes_ + small_.cap;
+        return (pages_ - (small_.bytes ? 1 : 0)) * kPageSize + table_bytes_ + small_.cap;
     }
 
     // Exactly how much blocks() grows by a write or allocate of
@@ -167,12 +165,14 @@ class FileData {
     static std::uint64_t held_pages(const Node* node, unsigned level, std::uint64_t base,
                                     std::uint64_t first, std::uint64_t last);
 
-    // size_, pages_ and small_ come first: size() and blocks() read only
-    // these kStatBytes, which then lie on the inode slot's second cache
-    // line (see Inode::content; file_data.cpp and inode_table.cpp assert it).
+    // size_ and pages_ come first: size() and blocks() read only these
+    // kStatBytes, which then lie on the inode slot's first cache line (see
+    // Inode::content; file_data.cpp and inode_table.cpp assert it).
     std::uint64_t size_ = 0;
     // Kept in step with the table so blocks() and memory_bytes() are O(1):
-    // pages holding data or reserved, and heap bytes of Branches and Leaves.
+    // pages holding data or reserved, the small buffer counting as one (so
+    // that blocks() reads no more than these two fields), and heap bytes of
+    // Branches and Leaves.
     std::uint64_t pages_ = 0;
 
     // Small mode (bytes not null): bytes[0, len) are the file's first len

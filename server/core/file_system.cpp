@@ -15,7 +15,9 @@ FileSystem::FileSystem(Limits limits)
     root->mode = 0755;
     root->nlink = 2;
     root->entries = std::make_unique<Directory>();
-    root->atime = root->mtime = root->ctime = current_time();
+    const timespec now = current_time();
+    root->set_atime(now);
+    root->touch_mtime_ctime(now);
     root_ = root->id;
 }
 
@@ -51,10 +53,13 @@ Result<Inode*> FileSystem::start_dir_locked(Session& s, int dirfd, const Path& p
     return &dir;
 }
 
-Result<Lookup> FileSystem::lookup_locked(Session& s, int dirfd, const Path& path, Follow follow) {
+Result<Lookup> FileSystem::lookup_locked(Session& s, int dirfd, const Path& path, Follow follow,
+                                         bool reads_content) {
     if (path.is_empty()) return fail(ENOENT);
     Inode* start = IMFS_TRY(start_dir_locked(s, dirfd, path));
-    return resolve(walk_context_locked(s), start->id, path, follow);
+    WalkContext context = walk_context_locked(s);
+    context.reads_content = reads_content;
+    return resolve(context, start->id, path, follow);
 }
 
 Result<Inode*> FileSystem::node_at_locked(Session& s, int dirfd, const char* path_text, int flags,
@@ -117,7 +122,9 @@ Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, std::st
         mode &= ~S_ISGID;
     }
     node->mode = mode & 07777;
-    node->atime = node->mtime = node->ctime = current_time();
+    const timespec now = current_time();
+    node->set_atime(now);
+    node->touch_mtime_ctime(now);
     if (type == NodeType::directory) {
         node->entries = std::make_unique<Directory>();
         node->nlink = 1;  // "." ; the name below adds one

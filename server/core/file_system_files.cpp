@@ -61,7 +61,7 @@ Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int
 
     if (!(flags & O_CREAT)) {
         Follow follow = (flags & O_NOFOLLOW) ? Follow::none : Follow::last;
-        Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow));
+        Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow, wants_read(flags)));
         if (!found.node) return fail(ENOENT);
         return open_node_locked(s, *found.node, flags, false);
     }

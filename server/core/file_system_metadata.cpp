@@ -144,17 +144,12 @@ Result<void> FileSystem::setattr_times_locked(Session& s, Inode& inode, const ti
         return fail(EACCES);
     }
     timespec now = current_time();
-    auto pick = [&](const timespec* t, timespec& field) {
-        if (!t) {
-            field = now;
-        } else if (t->tv_nsec == UTIME_NOW) {
-            field = now;
-        } else if (t->tv_nsec != UTIME_OMIT) {
-            field = *t;
-        }
+    auto pick = [&](const timespec* t, const timespec& old) {
+        if (!t || t->tv_nsec == UTIME_NOW) return now;
+        return t->tv_nsec == UTIME_OMIT ? old : *t;
     };
-    pick(times ? &times[0] : nullptr, inode.atime);
-    pick(times ? &times[1] : nullptr, inode.mtime);
+    inode.set_atime(pick(times ? &times[0] : nullptr, inode.atime()));
+    inode.set_mtime(pick(times ? &times[1] : nullptr, inode.mtime()));
     inode.touch_ctime(now);
     return {};
 }

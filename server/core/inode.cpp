@@ -20,6 +20,11 @@ void clear_stat(struct stat& st) noexcept {
     std::memset(bytes + at, 0, sizeof st - at);
 }
 
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+// The seconds a time held in nanoseconds may have: one short of what an
+// int64_t holds at each end, so that no time is held as Inode::kFar.
+constexpr std::int64_t kMaxNearSeconds = INT64_MAX / kNsPerSecond - 1;
+
 bool not_after(const timespec& a, const timespec& b) {
     return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
 }
@@ -126,9 +131,38 @@ void Inode::reset_content() noexcept {
     }
 }
 
+timespec Inode::time(TimeIndex which) const noexcept {
+    const std::int64_t ns = times_ns_[which];
+    if (ns == kFar) return (*far_times)[which];
+    // Floor division: before 1970 the second is negative and the
+    // nanosecond still in [0, 1e9), as in a timespec.
+    std::int64_t seconds = ns / kNsPerSecond;
+    std::int64_t nanoseconds = ns % kNsPerSecond;
+    if (nanoseconds < 0) {
+        nanoseconds += kNsPerSecond;
+        --seconds;
+    }
+    return timespec{static_cast<time_t>(seconds), static_cast<long>(nanoseconds)};
+}
+
+void Inode::set_time(TimeIndex which, const timespec& t) {
+    const bool far = times_ns_[which] == kFar;
+    if (!far && t.tv_sec >= -kMaxNearSeconds && t.tv_sec <= kMaxNearSeconds) {
+        times_ns_[which] = t.tv_sec * kNsPerSecond + t.tv_nsec;
+        return;
+    }
+    if (!far) {
+        far_times = std::make_unique<std::array<timespec, 3>>(
+            std::array{time(kAtime), time(kMtime), time(kCtime)});
+        times_ns_.fill(kFar);
+    }
+    (*far_times)[which] = t;
+}
+
 bool Inode::atime_is_stale(const timespec& now) const noexcept {
     constexpr time_t kDay = 24 * 60 * 60;
-    return not_after(atime, mtime) || not_after(atime, ctime) || now.tv_sec - atime.tv_sec >= kDay;
+    const timespec a = atime();
+    return not_after(a, mtime()) || not_after(a, ctime()) || now.tv_sec - a.tv_sec >= kDay;
 }
 
 void Inode::note_access(const AtimeLocks& atime_locks) {
@@ -138,7 +172,7 @@ void Inode::note_access(const AtimeLocks& atime_locks) {
     timespec coarse{};
     clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
     std::lock_guard lock(atime_locks.of(*this));
-    if (atime_is_stale(coarse)) atime = current_time();
+    if (atime_is_stale(coarse)) set_atime(current_time());
 }
 
 void Inode::fill_stat(struct stat& st, const AtimeLocks& atime_locks) const {
@@ -150,16 +184,18 @@ void Inode::fill_stat(struct stat& st, const AtimeLocks& atime_locks) const {
     st.st_nlink = nlink;
     st.st_uid = uid;
     st.st_gid = gid;
-    st.st_rdev = rdev;
+    // rdev only where it means something: it lies on a line stat of a
+    // file does not otherwise read.
+    if (type == NodeType::char_device || type == NodeType::block_device) st.st_rdev = rdev;
     st.st_size = static_cast<off_t>(size());
     st.st_blksize = 4096;
     st.st_blocks = static_cast<blkcnt_t>(blocks());
     {
         std::lock_guard lock(atime_locks.of(*this));
-        st.st_atim = atime;
+        st.st_atim = atime();
     }
-    st.st_mtim = mtime;
-    st.st_ctim = ctime;
+    st.st_mtim = mtime();
+    st.st_ctim = ctime();
 }
 
 }  // namespace imfs::core

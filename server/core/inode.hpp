@@ -51,22 +51,41 @@ inline constexpr std::uint32_t kMaxLinks = UINT32_MAX;
 class AtimeLocks;
 
 struct Inode {
+    // The fields up to and with content's first kStatBytes lie on the
+    // slot's first cache line (inode_table.cpp asserts it): all that stat
+    // reads of a regular file or a symlink, so that a stat of random files
+    // out of many keeps one line per file in cache, not two or three.
     InodeId id;
     NodeType type = NodeType::regular;
-    mode_t mode = 0;  // permission bits and S_ISUID/S_ISGID/S_ISVTX only
+    // Permission bits and S_ISUID/S_ISGID/S_ISVTX only (07777): 16 bits
+    // hold them, and keep the first line within 64 bytes.
+    std::uint16_t mode = 0;
     // An unsigned int, as Linux keeps it; link() and mkdir() answer EMLINK
     // rather than let it pass kMaxLinks. (rename() cannot reach it: that
     // would take 2^32 subdirectories, more than the arena's indices.)
     std::uint32_t nlink = 0;
     uid_t uid = 0;
     gid_t gid = 0;
-    // Holders other than names: open file descriptions, session roots and
-    // working directories. The inode is freed when this and nlink are 0.
-    std::uint32_t open_count = 0;
-    dev_t rdev = 0;
-    timespec atime{};
-    timespec mtime{};
-    timespec ctime{};
+
+    // atime, mtime and ctime. Held as nanoseconds since the epoch, 8 bytes
+    // each, which hold any time from 1677 to 2262; Linux keeps any 64-bit
+    // second, so a time outside that moves all three into far_times (see
+    // set_time()).
+    timespec atime() const noexcept { return time(kAtime); }
+    timespec mtime() const noexcept { return time(kMtime); }
+    timespec ctime() const noexcept { return time(kCtime); }
+    void set_atime(const timespec& t) { set_time(kAtime, t); }
+    void set_mtime(const timespec& t) { set_time(kMtime, t); }
+    void set_ctime(const timespec& t) { set_time(kCtime, t); }
+
+  private:
+    friend class InodeTable;  // asserts the layout
+    enum TimeIndex : std::size_t { kAtime, kMtime, kCtime };
+    // In times_ns_: the three times are in far_times.
+    static constexpr std::int64_t kFar = INT64_MIN;
+    std::array<std::int64_t, 3> times_ns_{};
+
+  public:
     // Content, by type: a regular file's bytes, a symlink's target. Held in
     // the inode itself rather than behind a pointer, so that stat needs no
     // load beyond the inode's cache lines and a read one less (the bytes
@@ -77,11 +96,11 @@ struct Inode {
     // link_target() rely on it (see there).
     std::variant<FileData, std::monostate, std::string> content;
 
-    // The fields above this line lie on the slot's first two cache lines
-    // (inode_table.cpp asserts it), and they are all that stat reads of a
-    // file, symlink or device node; the variant's index and the fields below
-    // lie on the third, which only directories, files past their small
-    // buffer and changes to the tree need.
+    // Below: what stat of a regular file or symlink does not read.
+    // Holders other than names: open file descriptions, session roots and
+    // working directories. The inode is freed when this and nlink are 0.
+    std::uint32_t open_count = 0;
+    dev_t rdev = 0;
     // For a directory: the directory that holds it (itself for the root).
     InodeId parent;
     // Charged for this inode and its data blocks (see quota.hpp); null:
@@ -89,6 +108,8 @@ struct Inode {
     std::shared_ptr<QuotaAccount> quota;
     // A directory's entries.
     std::unique_ptr<Directory> entries;
+    // The three times, once any of them lies outside what times_ns_ holds.
+    std::unique_ptr<std::array<timespec, 3>> far_times;
 
     bool is_dir() const noexcept { return type == NodeType::directory; }
     bool is_regular() const noexcept { return type == NodeType::regular; }
@@ -96,8 +117,8 @@ struct Inode {
 
     // A regular file's data; nullptr for any other type. data() and
     // link_target() go by type, not by the variant's index: the index lies
-    // past the FileData, on the slot's third cache line, which stat and a
-    // small read then need not load.
+    // past the FileData, on the slot's second cache line, which stat then
+    // need not load.
     const FileData* data() const noexcept {
         if (!is_regular()) return nullptr;
         assert(content.index() == 0);
@@ -129,19 +150,28 @@ struct Inode {
     // tmpfs's SHORT_SYMLINK_LEN: shorter targets live in the inode.
     static constexpr std::size_t kShortSymlink = 128;
 
-    void touch_atime(const timespec& now) { atime = now; }
+    void touch_atime(const timespec& now) { set_atime(now); }
     // A read of the node: moves atime to now by the relatime rule. Callable
     // under the shared tree lock: this inode's mutex of atime_locks guards
     // atime there.
     void note_access(const AtimeLocks& atime_locks);
-    void touch_mtime_ctime(const timespec& now) { mtime = ctime = now; }
-    void touch_ctime(const timespec& now) { ctime = now; }
+    void touch_mtime_ctime(const timespec& now) {
+        set_mtime(now);
+        set_ctime(now);
+    }
+    void touch_ctime(const timespec& now) { set_ctime(now); }
     // relatime: atime moves only when it is not newer than mtime or ctime,
     // or is a day old, as on a default Linux mount.
     bool atime_is_stale(const timespec& now) const noexcept;
 
     // atime_locks: as for note_access().
     void fill_stat(struct stat& st, const AtimeLocks& atime_locks) const;
+
+  private:
+    timespec time(TimeIndex which) const noexcept;
+    // May allocate far_times (std::bad_alloc), only for a time outside
+    // 1677-2262.
+    void set_time(TimeIndex which, const timespec& t);
 };
 
 // The mutexes that guard inodes' atime where reads move it under the shared

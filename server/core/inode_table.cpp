@@ -5,18 +5,18 @@
 namespace imfs::core {
 
 InodeTable::InodeTable(std::uint64_t max_inodes) : max_inodes_(max_inodes) {
-    // Everything stat reads of a file, symlink or device node lies on a
-    // slot's first two cache lines (see Inode::content), the two prefetch()
-    // loads. (libstdc++'s variant holds its alternative at its start.)
-    // offsetof on a class with private members: GCC computes it right for
-    // any class without virtual bases, but warns.
+    // Everything stat reads of a regular file or symlink lies on a slot's
+    // first cache line (see Inode). (libstdc++'s variant holds its
+    // alternative at its start.) offsetof on a class with private members:
+    // GCC computes it right for any class without virtual bases, but warns.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
-    constexpr std::size_t kTwoLines = 2 * 64;
-    constexpr std::size_t kInode = offsetof(Slot, inode);
-    static_assert(kInode + offsetof(Inode, ctime) + sizeof(timespec) <= kTwoLines);
-    static_assert(kInode + offsetof(Inode, content) + FileData::kStatBytes <= kTwoLines);
-    static_assert(kInode + offsetof(Inode, content) + sizeof(std::string) <= kTwoLines);
+    constexpr std::size_t kLine = 64;
+    static_assert(offsetof(Slot, inode) == 0);
+    static_assert(offsetof(Inode, times_ns_) + sizeof(Inode::times_ns_) <= kLine);
+    static_assert(offsetof(Inode, content) + FileData::kStatBytes <= kLine);
+    // A symlink's target: its pointer and length.
+    static_assert(offsetof(Inode, content) + 2 * sizeof(void*) <= kLine);
 #pragma GCC diagnostic pop
 }
 
@@ -33,9 +33,9 @@ Result<Inode*> InodeTable::allocate(NodeType type, std::shared_ptr<QuotaAccount>
         if (index / kChunkSize >= chunks_.size()) chunks_.push_back(std::make_unique<Chunk>());
     }
     Slot& s = slot(index);
-    s.live = true;
+    const std::uint32_t generation = s.inode.id.generation;
     s.inode = Inode{};
-    s.inode.id = InodeId{index, s.generation};
+    s.inode.id = InodeId{index, generation};
     s.inode.type = type;
     s.inode.reset_content();
     s.inode.parent = s.inode.id;
@@ -48,7 +48,8 @@ Result<Inode*> InodeTable::allocate(NodeType type, std::shared_ptr<QuotaAccount>
 Inode* InodeTable::find(InodeId id) noexcept {
     if (id.index == 0 || id.index >= next_index_) return nullptr;
     Slot& s = slot(id.index);
-    if (!s.live || s.generation != id.generation) return nullptr;
+    // A free slot's id.index is 0.
+    if (s.inode.id != id) return nullptr;
     return &s.inode;
 }
 
@@ -84,9 +85,9 @@ void InodeTable::free_if_unused(InodeId id) noexcept {
     std::uint64_t blocks = inode->blocks();
     data_bytes_ -= blocks * 512;
     if (inode->quota) inode->quota->refund_inode(blocks);
+    const std::uint32_t next_generation = id.generation + 1;
     s.inode = Inode{};  // drops data, entries and target now
-    s.live = false;
-    ++s.generation;
+    s.inode.id = InodeId{0, next_generation};
     free_slots_.push_back(id.index);
     --used_;
 }

@@ -29,15 +29,16 @@ class InodeTable {
     // Precondition: id names a live inode.
     Inode& at(InodeId id) noexcept { return *find(id); }
 
-    // Starts loading the first two cache lines of the slot of inode index
-    // (every field stat reads of a non-directory, and those open and a
-    // small file's read need) into the cache, so that a lookup about to reach it overlaps that load
-    // with others. Only a hint: any index is allowed.
-    void prefetch(std::uint32_t index) const noexcept {
+    // Starts loading the slot of inode index into the cache, so that a
+    // lookup about to reach it overlaps that load with others: its first
+    // cache line (all that stat reads of a file or symlink), or with
+    // content its second too (what open and a small file's read need).
+    // Only a hint: any index is allowed.
+    void prefetch(std::uint32_t index, bool content) const noexcept {
         if (index >= next_index_ || index / kChunkSize >= chunks_.size()) return;
         const auto* bytes = reinterpret_cast<const char*>(&slot(index));
         prefetch_line(bytes);
-        prefetch_line(bytes + 64);
+        if (content) prefetch_line(bytes + 64);
     }
 
     // A second or further name of a non-directory costs one inode of the
@@ -71,16 +72,13 @@ class InodeTable {
   private:
     static constexpr std::uint32_t kChunkSize = 4096;
     // Three cache lines exactly, aligned to them, so no slot shares a line
-    // with the next one's. Inode orders its fields so that stat of a file,
-    // symlink or device node reads only the first two (see Inode::content;
-    // the constructor asserts it): over 100,000 random files that is 12.8 MB
-    // of lines to keep in cache rather than 19.2, and a lookup prefetches
-    // two lines, not three (see prefetch()). A directory's entries lie on
-    // the third line, which a walk through many cold directories then loads
-    // on reaching each.
+    // with the next one's. Inode orders its fields so that stat of a regular
+    // file or symlink reads only the first (see Inode; the constructor
+    // asserts it): over 100,000 random files that is 6.4 MB of lines to keep
+    // in cache rather than 19.2. The slot is the inode alone: a free slot
+    // has id.index 0 and keeps in id.generation the generation its next
+    // inode gets.
     struct alignas(64) Slot {
-        std::uint32_t generation = 0;
-        bool live = false;
         Inode inode;
     };
     static_assert(sizeof(Slot) == 3 * 64);

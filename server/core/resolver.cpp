@@ -76,7 +76,9 @@ class Walk {
         if (name.size() > NAME_MAX) return fail(ENAMETOOLONG);
         const InodeTable& inodes = ctx_.inodes;
         const Directory::Entry* entry = current_->entries->find(
-            name, [&inodes](std::uint32_t index) { inodes.prefetch(index); });
+            name, [&inodes, content = ctx_.reads_content](std::uint32_t index) {
+                inodes.prefetch(index, content);
+            });
         return entry ? &ctx_.inodes.at(entry->inode) : nullptr;
     }
 

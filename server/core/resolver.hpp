@@ -53,6 +53,10 @@ struct WalkContext {
     // read-only mount.
     const AtimeLocks& atime_locks;
     bool records_access = true;
+    // The call reads the node it reaches (open): each lookup starts loading
+    // the inode's content too, not only what stat reads (see
+    // InodeTable::prefetch).
+    bool reads_content = false;
 };
 
 // Resolves path from start (a directory; ignored for an absolute path).

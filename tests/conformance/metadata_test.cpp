@@ -275,6 +275,36 @@ TEST_P(Metadata, UtimensatSetsTimes) {
     EXPECT_OK(b.close(fd));
 }
 
+// tmpfs keeps any 64-bit second. IMFS holds times from 1677 to 2262 in
+// 64-bit nanoseconds and others apart: both kinds, the edges between them,
+// a second before the epoch with a nanosecond (floor division), and a near
+// time set while the other is far.
+TEST_P(Metadata, UtimensatKeepsTimesFarFromNowAndAtTheEdges) {
+    auto& b = be();
+    write_file(b, "f", "x");
+    const auto check = [&b](const timespec(&times)[2]) {
+        ASSERT_OK(b.utimensat(AT_FDCWD, "f", times, 0));
+        const struct stat st = lstat_of(b, "f");
+        EXPECT_EQ(st.st_atim.tv_sec, times[0].tv_sec);
+        EXPECT_EQ(st.st_atim.tv_nsec, times[0].tv_nsec);
+        EXPECT_EQ(st.st_mtim.tv_sec, times[1].tv_sec);
+        EXPECT_EQ(st.st_mtim.tv_nsec, times[1].tv_nsec);
+    };
+    check({ts(-1, 999999999), ts(-2, 1)});
+    check({ts(9223372035, 999999999), ts(-9223372035, 0)});    // the last near ones
+    check({ts(9223372036, 0), ts(-9223372036, 999999999)});    // the first far ones
+    check({ts(-30000000000, 123456789), ts(40000000000, 5)});  // years 1019 and 3237
+    check({ts(40000000000, 5), ts(1200000000, 987654321)});    // one far, one near
+    check({ts(1000000000, 1), ts(1200000000, 2)});             // both near again
+    const timespec omit_far[2] = {ts(0, UTIME_OMIT), ts(-40000000000, 7)};
+    ASSERT_OK(b.utimensat(AT_FDCWD, "f", omit_far, 0));
+    const struct stat st = lstat_of(b, "f");
+    EXPECT_EQ(st.st_atim.tv_sec, 1000000000);
+    EXPECT_EQ(st.st_atim.tv_nsec, 1);
+    EXPECT_EQ(st.st_mtim.tv_sec, -40000000000);
+    EXPECT_EQ(st.st_mtim.tv_nsec, 7);
+}
+
 TEST_P(Metadata, UtimensatErrors) {
     auto& b = be();
     write_file(b, "f", "x");
