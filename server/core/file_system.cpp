@@ -54,11 +54,11 @@ Result<Inode*> FileSystem::start_dir_locked(Session& s, int dirfd, const Path& p
 }
 
 Result<Lookup> FileSystem::lookup_locked(Session& s, int dirfd, const Path& path, Follow follow,
-                                         bool reads_content) {
+                                         bool opens) {
     if (path.is_empty()) return fail(ENOENT);
     Inode* start = IMFS_TRY(start_dir_locked(s, dirfd, path));
     WalkContext context = walk_context_locked(s);
-    context.reads_content = reads_content;
+    context.opens = opens;
     return resolve(context, start->id, path, follow);
 }
 

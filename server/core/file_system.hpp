@@ -142,9 +142,9 @@ class FileSystem {
     // The directory a relative path starts from: the cwd for AT_FDCWD, else
     // dirfd's node (EBADF, ENOTDIR).
     Result<Inode*> start_dir_locked(Session& s, int dirfd, const Path& path);
-    // reads_content: as WalkContext's.
+    // opens: as WalkContext's.
     Result<Lookup> lookup_locked(Session& s, int dirfd, const Path& path, Follow follow,
-                                 bool reads_content = false);
+                                 bool opens = false);
     // The node that (dirfd, path, AT_* flags) name; AT_EMPTY_PATH with an
     // empty path names dirfd's own node.
     Result<Inode*> node_at_locked(Session& s, int dirfd, const char* path, int flags,

@@ -61,7 +61,7 @@ Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int
 
     if (!(flags & O_CREAT)) {
         Follow follow = (flags & O_NOFOLLOW) ? Follow::none : Follow::last;
-        Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow, wants_read(flags)));
+        Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow, true));
         if (!found.node) return fail(ENOENT);
         return open_node_locked(s, *found.node, flags, false);
     }
@@ -71,7 +71,7 @@ Result<int> FileSystem::openat(Session& s, int dirfd, const char* path_text, int
     Follow follow = path.has_trailing_slash() ? Follow::name_only
                     : exclusive               ? Follow::none
                                               : Follow::last;
-    Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow));
+    Lookup found = IMFS_TRY(lookup_locked(s, dirfd, path, follow, true));
     // "dir/." and the like name an existing directory: O_EXCL's EEXIST is
     // judged first (do_open since Linux 5.7).
     if (found.kind != LastKind::name) return fail((flags & O_EXCL) ? EEXIST : EISDIR);

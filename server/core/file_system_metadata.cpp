@@ -148,9 +148,8 @@ Result<void> FileSystem::setattr_times_locked(Session& s, Inode& inode, const ti
         if (!t || t->tv_nsec == UTIME_NOW) return now;
         return t->tv_nsec == UTIME_OMIT ? old : *t;
     };
-    inode.set_atime(pick(times ? &times[0] : nullptr, inode.atime()));
-    inode.set_mtime(pick(times ? &times[1] : nullptr, inode.mtime()));
-    inode.touch_ctime(now);
+    inode.set_times(pick(times ? &times[0] : nullptr, inode.atime()),
+                    pick(times ? &times[1] : nullptr, inode.mtime()), now);
     return {};
 }
 

@@ -25,6 +25,14 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 // int64_t holds at each end, so that no time is held as Inode::kFar.
 constexpr std::int64_t kMaxNearSeconds = INT64_MAX / kNsPerSecond - 1;
 
+bool is_near(const timespec& t) {
+    return t.tv_sec >= -kMaxNearSeconds && t.tv_sec <= kMaxNearSeconds;
+}
+
+std::int64_t to_ns(const timespec& t) {
+    return t.tv_sec * kNsPerSecond + t.tv_nsec;
+}
+
 bool not_after(const timespec& a, const timespec& b) {
     return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
 }
@@ -146,17 +154,25 @@ timespec Inode::time(TimeIndex which) const noexcept {
 }
 
 void Inode::set_time(TimeIndex which, const timespec& t) {
-    const bool far = times_ns_[which] == kFar;
-    if (!far && t.tv_sec >= -kMaxNearSeconds && t.tv_sec <= kMaxNearSeconds) {
-        times_ns_[which] = t.tv_sec * kNsPerSecond + t.tv_nsec;
+    if (times_ns_[which] != kFar && is_near(t)) {
+        times_ns_[which] = to_ns(t);
         return;
     }
-    if (!far) {
-        far_times = std::make_unique<std::array<timespec, 3>>(
-            std::array{time(kAtime), time(kMtime), time(kCtime)});
-        times_ns_.fill(kFar);
+    std::array<timespec, 3> all{atime(), mtime(), ctime()};
+    all[which] = t;
+    set_times(all[kAtime], all[kMtime], all[kCtime]);
+}
+
+void Inode::set_times(const timespec& a, const timespec& m, const timespec& c) {
+    if (times_ns_[kAtime] != kFar && is_near(a) && is_near(m) && is_near(c)) {
+        times_ns_ = {to_ns(a), to_ns(m), to_ns(c)};
+        return;
     }
-    (*far_times)[which] = t;
+    // Allocated before anything changes, so running out of memory changes
+    // nothing.
+    if (times_ns_[kAtime] != kFar) far_times = std::make_unique<std::array<timespec, 3>>();
+    *far_times = {a, m, c};
+    times_ns_.fill(kFar);
 }
 
 bool Inode::atime_is_stale(const timespec& now) const noexcept {

@@ -77,6 +77,9 @@ struct Inode {
     void set_atime(const timespec& t) { set_time(kAtime, t); }
     void set_mtime(const timespec& t) { set_time(kMtime, t); }
     void set_ctime(const timespec& t) { set_time(kCtime, t); }
+    // All three at once: out of memory (std::bad_alloc, possible only for a
+    // time outside 1677-2262), none changes.
+    void set_times(const timespec& a, const timespec& m, const timespec& c);
 
   private:
     friend class InodeTable;  // asserts the layout
@@ -108,7 +111,8 @@ struct Inode {
     std::shared_ptr<QuotaAccount> quota;
     // A directory's entries.
     std::unique_ptr<Directory> entries;
-    // The three times, once any of them lies outside what times_ns_ holds.
+    // The three times, once any of them lies outside what times_ns_ holds;
+    // kept (48 bytes) until the inode is freed.
     std::unique_ptr<std::array<timespec, 3>> far_times;
 
     bool is_dir() const noexcept { return type == NodeType::directory; }

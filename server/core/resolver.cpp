@@ -76,9 +76,8 @@ class Walk {
         if (name.size() > NAME_MAX) return fail(ENAMETOOLONG);
         const InodeTable& inodes = ctx_.inodes;
         const Directory::Entry* entry = current_->entries->find(
-            name, [&inodes, content = ctx_.reads_content](std::uint32_t index) {
-                inodes.prefetch(index, content);
-            });
+            name,
+            [&inodes, opens = ctx_.opens](std::uint32_t index) { inodes.prefetch(index, opens); });
         return entry ? &ctx_.inodes.at(entry->inode) : nullptr;
     }
 

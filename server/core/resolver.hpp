@@ -53,10 +53,11 @@ struct WalkContext {
     // read-only mount.
     const AtimeLocks& atime_locks;
     bool records_access = true;
-    // The call reads the node it reaches (open): each lookup starts loading
-    // the inode's content too, not only what stat reads (see
-    // InodeTable::prefetch).
-    bool reads_content = false;
+    // The call opens the node it reaches: each lookup starts loading the
+    // inode's second cache line too (open_count, a small file's buffer),
+    // not only the line stat reads (see InodeTable::prefetch). For every
+    // component: which is the last is not known when the prefetch starts.
+    bool opens = false;
 };
 
 // Resolves path from start (a directory; ignored for an absolute path).
