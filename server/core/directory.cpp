@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <climits>
+#include <cstring>
 #include <functional>
 #include <utility>
 
@@ -28,6 +30,19 @@ constexpr bool over_max_load(std::size_t entries, std::size_t buckets) {
 
 }  // namespace
 
+static_assert(sizeof(Directory::Entry) == 32);
+
+Directory::Entry::Entry(std::string_view name, InodeId inode, unsigned char type)
+    : inode(inode), type(type), size_(static_cast<std::uint8_t>(name.size())) {
+    assert(!name.empty() && name.size() <= NAME_MAX);
+    if (name.size() <= kInline) {
+        std::memcpy(inline_, name.data(), name.size());
+    } else {
+        heap_ = std::make_unique_for_overwrite<char[]>(name.size());
+        std::memcpy(heap_.get(), name.data(), name.size());
+    }
+}
+
 void Directory::insert(std::string name, InodeId inode, unsigned char type) {
     assert(!name.empty());
     assert(find(name) == nullptr);
@@ -36,8 +51,12 @@ void Directory::insert(std::string name, InodeId inode, unsigned char type) {
 
     const std::uint32_t hash = hash_of(name);
     const auto slot = static_cast<std::uint32_t>(slots_.size());
-    if (slots_.size() == slots_.capacity()) slots_.reserve(grown_capacity(slots_.size()));
-    slots_.push_back(Slot{Entry{std::move(name), inode, type}, next_cookie_++});
+    if (slots_.size() == slots_.capacity()) {
+        slots_.reserve(grown_capacity(slots_.size()));
+        cookies_.reserve(slots_.capacity());
+    }
+    slots_.emplace_back(name, inode, type);
+    cookies_.push_back(next_cookie_++);
     live_.push_back();
     ++live_count_;
     if (over_max_load(live_count_, index_.size())) {
@@ -50,7 +69,7 @@ void Directory::insert(std::string name, InodeId inode, unsigned char type) {
 bool Directory::replace(std::string_view name, InodeId inode, unsigned char type) {
     const std::size_t bucket = find_bucket(name);
     if (bucket == index_.size()) return false;
-    Entry& entry = slots_[index_[bucket].slot].entry;
+    Entry& entry = slots_[index_[bucket].slot];
     entry.inode = inode;
     index_[bucket].inode_index = inode.index;
     entry.type = type;
@@ -62,9 +81,7 @@ bool Directory::erase(std::string_view name) {
     if (bucket == index_.size()) return false;
     const std::uint32_t slot = index_[bucket].slot;
     index_erase(bucket);
-    // Swap rather than assign: assigning an empty string keeps a long
-    // name's heap buffer, and a tombstone should hold no memory.
-    std::string().swap(slots_[slot].entry.name);
+    slots_[slot].clear();
     live_.remove(slot);
     --live_count_;
     if (slots_.size() - live_count_ > live_count_) compact();
@@ -74,10 +91,10 @@ bool Directory::erase(std::string_view name) {
 std::optional<Directory::Position> Directory::next(std::uint64_t from) const {
     // Tombstones keep their cookies, so the whole vector is sorted by cookie.
     const auto first =
-        std::ranges::partition_point(slots_, [from](const Slot& s) { return s.cookie < from; });
-    const std::size_t slot = live_.next(static_cast<std::size_t>(first - slots_.begin()));
+        std::ranges::partition_point(cookies_, [from](std::uint64_t c) { return c < from; });
+    const std::size_t slot = live_.next(static_cast<std::size_t>(first - cookies_.begin()));
     if (slot == SlotSet::kNone) return std::nullopt;
-    return Position{slots_[slot].cookie, &slots_[slot].entry};
+    return Position{cookies_[slot], &slots_[slot]};
 }
 
 std::uint32_t Directory::hash_of(std::string_view name) noexcept {
@@ -129,15 +146,27 @@ void Directory::rebuild_index() {
     // A fresh vector, not assign(): assign keeps the old capacity.
     index_ = std::vector<Bucket>(buckets);
     for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
-        if (slots_[slot].is_tombstone()) continue;
-        const Entry& entry = slots_[slot].entry;
-        index_insert(static_cast<std::uint32_t>(slot), hash_of(entry.name), entry.inode.index);
+        const Entry& entry = slots_[slot];
+        if (entry.is_tombstone()) continue;
+        index_insert(static_cast<std::uint32_t>(slot), hash_of(entry.name()), entry.inode.index);
     }
 }
 
 void Directory::compact() {
-    std::erase_if(slots_, [](const Slot& s) { return s.is_tombstone(); });
+    // Order-preserving, the cookies moving with their slots.
+    std::size_t kept = 0;
+    for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
+        if (slots_[slot].is_tombstone()) continue;
+        if (kept != slot) {
+            slots_[kept] = std::move(slots_[slot]);
+            cookies_[kept] = cookies_[slot];
+        }
+        ++kept;
+    }
+    slots_.erase(slots_.begin() + static_cast<std::ptrdiff_t>(kept), slots_.end());
+    cookies_.resize(kept);
     slots_.shrink_to_fit();
+    cookies_.shrink_to_fit();
     live_.assign_all(slots_.size());
     rebuild_index();
 }

@@ -69,7 +69,7 @@ Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::by
         for (auto next = dir.entries->next(cookie); next && next->cookie < description->dir_end;
              next = dir.entries->next(cookie)) {
             const Directory::Entry& entry = *next->entry;
-            if (!emit(buffer, used, entry.inode.index, next->cookie + 1, entry.type, entry.name)) {
+            if (!emit(buffer, used, entry.inode.index, next->cookie + 1, entry.type, entry.name())) {
                 if (used == 0) return fail(EINVAL);
                 return used;
             }
@@ -116,7 +116,7 @@ Result<std::string> FileSystem::getcwd(Session& s) {
             auto next = parent.entries->next(cookie);
             if (!next) return fail(ENOENT);
             if (next->entry->inode == current->id) {
-                name = next->entry->name;
+                name = next->entry->name();
                 break;
             }
             cookie = next->cookie + 1;

@@ -70,7 +70,7 @@ Result<void> FileSystem::walk(const WalkVisitor& visit) {
         top.cookie = next->cookie + 1;
         path.resize(top.path_length);
         if (!path.empty()) path += '/';
-        path += next->entry->name;
+        path += next->entry->name();
         const Inode& child = inodes_.at(next->entry->inode);
         IMFS_TRY(show(child));
         if (child.is_dir()) stack.push_back({child.id, Directory::kFirstCookie, path.size()});

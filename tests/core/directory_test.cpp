@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -38,7 +39,7 @@ std::vector<Directory::Position> walk(const Directory& dir) {
 std::vector<std::string> names_of(const Directory& dir) {
     std::vector<std::string> names;
     for (const auto& p : walk(dir))
-        names.push_back(p.entry->name);
+        names.emplace_back(p.entry->name());
     return names;
 }
 
@@ -80,7 +81,7 @@ TEST(DirectoryTest, FindsWhatWasInserted) {
     EXPECT_FALSE(dir.empty());
     const Directory::Entry* a = dir.find("a");
     ASSERT_NE(a, nullptr);
-    EXPECT_EQ(a->name, "a");
+    EXPECT_EQ(a->name(), "a");
     EXPECT_EQ(a->inode, inode(1));
     EXPECT_EQ(a->type, DT_REG);
     ASSERT_NE(dir.find("bb"), nullptr);
@@ -149,7 +150,7 @@ TEST(DirectoryTest, NextWalksInInsertionOrderThenEnds) {
     const auto positions = walk(dir);
     ASSERT_EQ(positions.size(), inserted.size());
     for (std::size_t i = 0; i < positions.size(); ++i) {
-        EXPECT_EQ(positions[i].entry->name, inserted[i]);
+        EXPECT_EQ(positions[i].entry->name(), inserted[i]);
         EXPECT_GE(positions[i].cookie, Directory::kFirstCookie);
         EXPECT_LT(positions[i].cookie, Directory::kEndCookie);
         if (i > 0) {
@@ -161,7 +162,7 @@ TEST(DirectoryTest, NextWalksInInsertionOrderThenEnds) {
         EXPECT_EQ(again->entry, positions[i].entry);
     }
     // 0 and 1 belong to "." and ".."; asking from them starts at the first entry.
-    EXPECT_EQ(dir.next(1)->entry->name, inserted[0]);
+    EXPECT_EQ(dir.next(1)->entry->name(), inserted[0]);
     EXPECT_FALSE(dir.next(positions.back().cookie + 1));
     EXPECT_FALSE(dir.next(Directory::kEndCookie));
     EXPECT_FALSE(dir.next(UINT64_MAX));
@@ -176,11 +177,11 @@ TEST(DirectoryTest, WalkSeesSurvivorsOnceWhileDirectoryChanges) {
     auto p = dir.next(0);
     for (int i = 0; i < 50; ++i, p = dir.next(p->cookie + 1)) {
         ASSERT_TRUE(p);
-        ++seen[p->entry->name];
+        ++seen[std::string(p->entry->name())];
     }
     ASSERT_TRUE(p);
     const std::uint64_t cookie = p->cookie;
-    EXPECT_EQ(p->entry->name, name_of(50));
+    EXPECT_EQ(p->entry->name(), name_of(50));
 
     // Between two readdir calls: erase the current entry, earlier ones and
     // later ones; re-insert an earlier name; add new names; repoint one.
@@ -195,7 +196,7 @@ TEST(DirectoryTest, WalkSeesSurvivorsOnceWhileDirectoryChanges) {
     EXPECT_TRUE(dir.replace(name_of(70), inode(2000), DT_DIR));
 
     for (p = dir.next(cookie); p; p = dir.next(p->cookie + 1))
-        ++seen[p->entry->name];
+        ++seen[std::string(p->entry->name())];
 
     for (std::size_t i = 0; i < 120; ++i) {
         const int times = seen.contains(name_of(i)) ? seen[name_of(i)] : 0;
@@ -220,7 +221,7 @@ TEST(DirectoryTest, WalkSurvivesCompaction) {
     std::set<std::string> seen;
     auto p = dir.next(0);
     for (int i = 0; i < 5000; ++i, p = dir.next(p->cookie + 1))
-        seen.insert(p->entry->name);
+        seen.emplace(p->entry->name());
     const std::uint64_t resume = p->cookie;
 
     // Erasing nine in ten drops most slots, which compacts the storage.
@@ -234,7 +235,7 @@ TEST(DirectoryTest, WalkSurvivesCompaction) {
 
     std::size_t read_after = 0;
     for (p = dir.next(resume); p; p = dir.next(p->cookie + 1)) {
-        EXPECT_TRUE(seen.insert(p->entry->name).second) << p->entry->name << " shown twice";
+        EXPECT_TRUE(seen.emplace(p->entry->name()).second) << p->entry->name() << " shown twice";
         ++read_after;
     }
     // 5000..9990 step 10 survived, plus the ten new names.
@@ -257,7 +258,7 @@ TEST(DirectoryTest, CookiesAreNeverReused) {
         for (std::size_t i = 0; i < 300; ++i)
             dir.insert(name_of(i), inode(i), DT_REG);
         for (const auto& p : walk(dir)) {
-            if (p.entry->name != "a") {
+            if (p.entry->name() != "a") {
                 EXPECT_GT(p.cookie, highest);
             }
         }
@@ -287,9 +288,9 @@ TEST(DirectoryTest, NextStepsOverLongRunsOfErasedEntries) {
 
     auto p = dir.next(before[999].cookie + 1);
     ASSERT_TRUE(p);
-    EXPECT_EQ(p->entry->name, name_of(140000));
+    EXPECT_EQ(p->entry->name(), name_of(140000));
     p = dir.next(before[500].cookie);
-    EXPECT_EQ(p->entry->name, name_of(500));
+    EXPECT_EQ(p->entry->name(), name_of(500));
     p = dir.next(before[kCount - 4001].cookie + 1);
     EXPECT_FALSE(p);
     EXPECT_EQ(walk(dir).size(), kCount - 139000 - 4000);
@@ -351,7 +352,7 @@ TEST(DirectoryTest, RandomChangesMatchModelAndWalksStayExact) {
                         }
                         EXPECT_GT(p->cookie, last_cookie) << "seed " << seed;
                         last_cookie = p->cookie;
-                        ++seen[p->entry->name];
+                        ++seen[std::string(p->entry->name())];
                         resume = p->cookie + 1;
                     }
                     break;
@@ -426,30 +427,39 @@ TEST(DirectoryTest, EveryNameIsFoundAtEveryLoadWhileFillingChurningAndEmptying) 
 }
 
 TEST(DirectoryTest, ErasedLongNamesReleaseTheirMemory) {
-    // Names too long for the allocator's per-thread cache (over 1 KiB), so
-    // that freeing them shows in mallinfo2. Erase too few to compact: the
-    // names must be freed by the erase itself, not by a later compaction.
-    const auto long_name = [](std::size_t i) { return name_of(i) + std::string(4000, 'x'); };
+    // Names of NAME_MAX bytes, held on the heap. The allocator's per-thread
+    // cache keeps up to 7 freed blocks of a size, which mallinfo2 still
+    // counts as in use; the other 33 must show. Erase too few to compact:
+    // the names must be freed by the erase itself, not by a later
+    // compaction.
+    const auto long_name = [](std::size_t i) {
+        std::string name = name_of(i);
+        name.resize(NAME_MAX, 'x');
+        return name;
+    };
     Directory dir;
     for (std::size_t i = 0; i < 100; ++i)
         dir.insert(long_name(i), inode(i), DT_REG);
     const std::size_t before = heap_in_use();
     for (std::size_t i = 0; i < 40; ++i)
         ASSERT_TRUE(dir.erase(long_name(i)));
-    EXPECT_LE(heap_in_use() + 40 * 4000, before);
+    EXPECT_LE(heap_in_use() + 30 * NAME_MAX, before);
     EXPECT_EQ(dir.size(), 60u);
+    for (std::size_t i = 40; i < 100; ++i) {
+        const Directory::Entry* entry = dir.find(long_name(i));
+        ASSERT_NE(entry, nullptr);
+        EXPECT_EQ(entry->name(), long_name(i));
+    }
 }
 
 // The budget is 300 MiB for a million empty files in one directory, inodes
 // included; the directory's share is about 120 bytes an entry. Measured with
-// GCC 12 / glibc 2.36 (mallinfo2): 81.6 bytes an entry at a million (56-byte
-// slots, 25.2 bytes of index, 0.1 of slot set). With 8-byte buckets it was
-// 73.2, and 105 at worst at any size from 10,000 to 2,200,000 (just after the
-// slots and the index have both grown, with the index then at most 3/4 full);
-// the 12-byte buckets add 4 bytes per bucket, at most 2.7 buckets an entry, so
-// about 116 at worst. Now that the index fills to 7/8 (at most 2.3 buckets an
-// entry, 4.6 bytes fewer at worst), about 111. After erasing all but ten
-// entries, about 800 bytes.
+// GCC 12 / glibc 2.36 (mallinfo2): 65.5 bytes an entry at a million (32-byte
+// entries and 8-byte cookies, 25.2 bytes of index, 0.1 of slot set; 81.6
+// with 56-byte slots holding a std::string). At worst, just after the slots
+// and the index have both grown: 40 bytes a slot with room for half as many
+// again, 60, and at most 16/7 12-byte buckets an entry, 27.4, so about 88.
+// After erasing all but ten entries, about 800 bytes.
 TEST(DirectoryTest, MillionEntriesFitTheMemoryBudgetAndShrinkBack) {
     constexpr std::size_t kCount = 1000000;
     const auto ten_chars = [](std::size_t i) {
