@@ -12,7 +12,8 @@ namespace imfs::core {
 
 namespace {
 
-// Grow by half rather than std::vector's doubling: with 56-byte slots,
+// Grow by half rather than std::vector's doubling: with 40 bytes a slot
+// (entry and cookie),
 // doubling could leave a directory of a million entries with room for two
 // million, far over its memory budget.
 constexpr std::size_t grown_capacity(std::size_t size) {
@@ -51,9 +52,12 @@ void Directory::insert(std::string name, InodeId inode, unsigned char type) {
 
     const std::uint32_t hash = hash_of(name);
     const auto slot = static_cast<std::uint32_t>(slots_.size());
-    if (slots_.size() == slots_.capacity()) {
-        slots_.reserve(grown_capacity(slots_.size()));
-        cookies_.reserve(slots_.capacity());
+    // Room in both first: the pushes below then cannot throw, so running
+    // out of memory leaves slots_ and cookies_ in step.
+    if (slots_.size() == slots_.capacity() || cookies_.size() == cookies_.capacity()) {
+        const std::size_t capacity = grown_capacity(slots_.size());
+        slots_.reserve(capacity);
+        cookies_.reserve(capacity);
     }
     slots_.emplace_back(name, inode, type);
     cookies_.push_back(next_cookie_++);

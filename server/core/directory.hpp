@@ -30,8 +30,9 @@ class Directory {
   public:
     // 32 bytes: a name of up to 14 bytes is held inline, a longer one (up
     // to NAME_MAX) on the heap, so that a lookup's name compare and the
-    // inode it finds lie in one aligned half of a cache line.
-    class Entry {
+    // inode it finds lie in one aligned half of a cache line (alignas: malloc
+    // alone aligns slots_ to 16 bytes, which splits every other entry).
+    class alignas(32) Entry {
       public:
         Entry(std::string_view name, InodeId inode, unsigned char type);
         std::string_view name() const noexcept {
