@@ -44,7 +44,7 @@ Directory::Entry::Entry(std::string_view name, InodeId inode, unsigned char type
     }
 }
 
-void Directory::insert(std::string name, InodeId inode, unsigned char type) {
+void Directory::insert(std::string_view name, InodeId inode, unsigned char type) {
     assert(!name.empty());
     assert(find(name) == nullptr);
     assert(next_cookie_ < kEndCookie);

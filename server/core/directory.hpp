@@ -84,7 +84,7 @@ class Directory {
 
     // Preconditions: name is absent, not empty and at most NAME_MAX bytes
     // (the caller answers ENAMETOOLONG). O(1) amortised.
-    void insert(std::string name, InodeId inode, unsigned char type);
+    void insert(std::string_view name, InodeId inode, unsigned char type);
 
     // Points an existing name at another inode (rename over an existing
     // name); the entry keeps its cookie. Returns false if name is absent.

@@ -16,8 +16,7 @@ FileSystem::FileSystem(Limits limits)
     root->nlink = 2;
     root->entries = std::make_unique<Directory>();
     const timespec now = current_time();
-    root->set_atime(now);
-    root->touch_mtime_ctime(now);
+    root->set_times(now, now, now);
     root_ = root->id;
 }
 
@@ -123,8 +122,7 @@ Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, std::st
     }
     node->mode = mode & 07777;
     const timespec now = current_time();
-    node->set_atime(now);
-    node->touch_mtime_ctime(now);
+    node->set_times(now, now, now);
     if (type == NodeType::directory) {
         node->entries = std::make_unique<Directory>();
         node->nlink = 1;  // "." ; the name below adds one
@@ -134,7 +132,7 @@ Result<Inode*> FileSystem::create_node_locked(Session& s, Inode& parent, std::st
 }
 
 void FileSystem::link_node_locked(Inode& parent, std::string_view name, Inode& node) {
-    parent.entries->insert(std::string(name), node.id, dirent_type(node.type));
+    parent.entries->insert(name, node.id, dirent_type(node.type));
     ++node.nlink;
     if (node.is_dir()) {
         ++parent.nlink;  // the child's ".."

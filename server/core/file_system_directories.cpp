@@ -69,7 +69,8 @@ Result<std::size_t> FileSystem::getdents64(Session& s, int fd, std::span<std::by
         for (auto next = dir.entries->next(cookie); next && next->cookie < description->dir_end;
              next = dir.entries->next(cookie)) {
             const Directory::Entry& entry = *next->entry;
-            if (!emit(buffer, used, entry.inode.index, next->cookie + 1, entry.type, entry.name())) {
+            if (!emit(buffer, used, entry.inode.index, next->cookie + 1, entry.type,
+                      entry.name())) {
                 if (used == 0) return fail(EINVAL);
                 return used;
             }

@@ -263,7 +263,7 @@ Result<void> FileSystem::renameat2(Session& s, int olddirfd, const char* oldpath
             target->touch_ctime(now);
             new_dir.entries->replace(to.name, source->id, dirent_type(source->type));
         } else {
-            new_dir.entries->insert(std::string(to.name), source->id, dirent_type(source->type));
+            new_dir.entries->insert(to.name, source->id, dirent_type(source->type));
         }
         old_dir.entries->erase(from.name);
         if (source->is_dir() && moves_dir) {

@@ -154,7 +154,6 @@ struct Inode {
     // tmpfs's SHORT_SYMLINK_LEN: shorter targets live in the inode.
     static constexpr std::size_t kShortSymlink = 128;
 
-    void touch_atime(const timespec& now) { set_atime(now); }
     // A read of the node: moves atime to now by the relatime rule. Callable
     // under the shared tree lock: this inode's mutex of atime_locks guards
     // atime there.
