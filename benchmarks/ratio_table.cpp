@@ -10,6 +10,8 @@ namespace {
 
 constexpr int kLabelWidth = 46;
 constexpr int kCellWidth = 16;
+// "12.34-56.78x": the speed-ups of the fastest and slowest repetitions.
+constexpr int kRangeWidth = 15;
 
 std::string printf_string(const char* format, double value) {
     char text[64];
@@ -81,7 +83,7 @@ void print_speed(std::ostream& out, const Summary& summary,
     const std::string& other = summary.contender;
     out << pad("workload", kLabelWidth) << pad_left(summary.baseline_heading, kCellWidth)
         << pad_left(summary.contender_heading, kCellWidth) << pad_left("speed-up", 10)
-        << "   target\n";
+        << pad_left("runs", kRangeWidth) << "   target\n";
     for (const SpeedRow& row : summary.speed) {
         bool by_time = row.measure == Measure::kTimePerOp;
         auto show = [by_time](const RunResult& result) {
@@ -89,6 +91,7 @@ void print_speed(std::ostream& out, const Summary& summary,
                            : format_rate(result.bytes_per_second());
         };
         std::string ratio = "-";
+        std::string range;
         std::string target = row.min_speedup > 0 ? printf_string(">= %gx", row.min_speedup) : "";
         const RunResult* host = find_ok(results, row.key, base);
         const RunResult* imfs = find_ok(results, row.key, other);
@@ -97,11 +100,22 @@ void print_speed(std::ostream& out, const Summary& summary,
                                      : imfs->bytes_per_second() / host->bytes_per_second();
             ratio = printf_string("%.2fx", speedup);
             if (row.min_speedup > 0) target += verdict(speedup >= row.min_speedup);
+            // Each repetition of the contender against the baseline's median.
+            const std::vector<double>& runs =
+                by_time ? imfs->ns_per_op_runs : imfs->bytes_per_second_runs;
+            if (runs.size() > 1) {
+                const auto [low, high] = std::ranges::minmax(runs);
+                const double slowest =
+                    by_time ? host->ns_per_op() / high : low / host->bytes_per_second();
+                const double fastest =
+                    by_time ? host->ns_per_op() / low : high / host->bytes_per_second();
+                range = printf_string("%.2f", slowest) + printf_string("-%.2fx", fastest);
+            }
         }
         out << pad(row.label, kLabelWidth)
             << pad_left(cell(results, row.key, base, show), kCellWidth)
             << pad_left(cell(results, row.key, other, show), kCellWidth) << pad_left(ratio, 10)
-            << "   " << target << "\n";
+            << pad_left(range, kRangeWidth) << "   " << target << "\n";
     }
 }
 
