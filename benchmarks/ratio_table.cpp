@@ -10,7 +10,7 @@ namespace {
 
 constexpr int kLabelWidth = 46;
 constexpr int kCellWidth = 16;
-// "12.34-56.78x": the speed-ups of the fastest and slowest repetitions.
+// "12.34-56.78x": the speed-ups of the slowest and the fastest repetition.
 constexpr int kRangeWidth = 15;
 
 std::string printf_string(const char* format, double value) {
