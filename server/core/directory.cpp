@@ -13,9 +13,8 @@ namespace imfs::core {
 namespace {
 
 // Grow by half rather than std::vector's doubling: with 40 bytes a slot
-// (entry and cookie),
-// doubling could leave a directory of a million entries with room for two
-// million, far over its memory budget.
+// (entry and cookie), doubling could leave a directory of a million entries
+// with room for two million, far over its memory budget.
 constexpr std::size_t grown_capacity(std::size_t size) {
     return size + size / 2 + 4;
 }

@@ -332,11 +332,13 @@ void FileData::zero_bytes(std::uint64_t from, std::uint64_t to) noexcept {
     }
 }
 
+void FileData::free_small() noexcept {
+    small_ = {};
+    --pages_;
+}
+
 void FileData::free_pages(std::uint64_t first, std::uint64_t last) noexcept {
-    if (small_.bytes && first == 0) {
-        small_ = {};
-        --pages_;
-    }
+    if (small_.bytes && first == 0) free_small();
     if (!root_ || first > last || first >= span(height_)) return;
     free_pages(root_, height_, 0, first, std::min(last, span(height_) - 1));
     lower_root();
@@ -391,10 +393,7 @@ Result<void> FileData::truncate(std::uint64_t new_size) {
     if (new_size <= size_) {
         if (small_.bytes)
             small_.len = static_cast<std::uint32_t>(std::min<std::uint64_t>(small_.len, new_size));
-        if (small_.bytes && small_.len == 0) {
-            small_ = {};
-            --pages_;
-        }
+        if (small_.bytes && small_.len == 0) free_small();
         zero_bytes(new_size, pages_to_cover(new_size) * kPage);
         free_pages(pages_to_cover(new_size), kAllPages);
     }

@@ -153,6 +153,9 @@ class FileData {
     void free_pages(std::unique_ptr<Node>& node, unsigned level, std::uint64_t base,
                     std::uint64_t first, std::uint64_t last) noexcept;
     void lower_root() noexcept;
+    // Frees the small buffer and the page pages_ counts for it. Precondition:
+    // there is one.
+    void free_small() noexcept;
 
     // Walks of the subtree under node (level levels, first page base) over
     // its pages from first (to last); first (and last) lie within it.
@@ -171,8 +174,7 @@ class FileData {
     std::uint64_t size_ = 0;
     // Kept in step with the table so blocks() and memory_bytes() are O(1):
     // pages holding data or reserved, the small buffer counting as one (so
-    // that blocks() reads no more than these two fields), and heap bytes of
-    // Branches and Leaves.
+    // that blocks() reads no more than these two fields).
     std::uint64_t pages_ = 0;
 
     // Small mode (bytes not null): bytes[0, len) are the file's first len
@@ -189,6 +191,7 @@ class FileData {
     std::unique_ptr<Node> root_;
     unsigned height_ = 0;
 
+    // Heap bytes of Branches and Leaves, kept in step as pages_ is.
     std::uint64_t table_bytes_ = 0;
 };
 
